@@ -1,0 +1,12 @@
+// One function per subcommand: each adds itself to the app and runs from its callback.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace softvit::cli {
+
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_config_command(CLI::App& app);
+void add_models_command(CLI::App& app);
+
+}  // namespace softvit::cli

@@ -1,0 +1,95 @@
+// The typed run configuration. Every field is declared in exactly one place: its default here,
+// its key, type and help in the option table (options.cpp). Loading, overrides, validation and
+// the YAML dump all go through that table.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace softvit {
+
+struct RunSection {
+  std::string output = "";       // run folder; empty: runs/<config name>
+  int seed = 0;
+  std::string device = "cpu";    // cpu | cuda | cuda:N
+  int threads = 0;               // intra-op threads; 0: all cores
+  int log_every = 50;            // steps between progress lines
+  std::string log_level = "info";
+};
+
+struct ModelSection {
+  std::string name = "vit_mini_patch4_28";
+  // Overrides of the registered model's own sizes; 0 (or empty) keeps the model's value.
+  int img_size = 0;
+  int patch_size = 0;
+  int in_chans = 0;
+  int num_classes = 0;  // 0: from the data
+  int embed_dim = 0;
+  int depth = 0;
+  int num_heads = 0;
+  double mlp_ratio = 0;
+  double drop_rate = 0.0;
+  double drop_path = 0.0;
+};
+
+struct DataSection {
+  std::string source = "idx";  // idx
+  std::string root = "/usr/share/datasets/fashion-mnist";
+  std::string train_split = "train";
+  std::string val_split = "test";
+  std::string test_split = "test";
+  std::vector<std::string> classes = {};  // empty: the source's own names
+  int limit_train = 0;  // use only the first N training samples; 0: all
+  int limit_eval = 0;
+  std::vector<double> mean = {0.2860};
+  std::vector<double> std = {0.3530};
+  int pad_crop = 0;     // random crop after zero padding by this many pixels (train)
+  double hflip = 0.0;   // probability of a horizontal flip (train)
+};
+
+struct TrainSection {
+  int epochs = 10;
+  int batch_size = 128;
+  int eval_batch_size = 512;
+  double label_smoothing = 0.1;
+  double clip_grad = 0.0;  // global gradient norm; 0: off
+};
+
+struct OptimSection {
+  std::string name = "adamw";
+  double lr = 1e-3;
+  double weight_decay = 0.05;
+  std::vector<double> betas = {0.9, 0.999};
+  double eps = 1e-8;
+};
+
+struct ScheduleSection {
+  std::string name = "cosine";  // cosine | constant
+  double warmup_epochs = 1.0;
+  double warmup_lr = 1e-6;
+  double min_lr = 1e-5;
+};
+
+struct RunConfig {
+  RunSection run;
+  ModelSection model;
+  DataSection data;
+  TrainSection train;
+  OptimSection optim;
+  ScheduleSection schedule;
+};
+
+// Reads `file` (following `include:`), then applies `overrides` ("key=value", value in YAML).
+// Throws ConfigError naming the key, the file and line, and the closest valid key.
+RunConfig load_config(const std::string& file, const std::vector<std::string>& overrides = {});
+
+// Same from YAML text (e.g. the config saved in a checkpoint); `origin` names it in errors.
+RunConfig parse_config(const std::string& yaml_text, const std::string& origin,
+                       const std::vector<std::string>& overrides = {});
+
+// The whole configuration as YAML; with_help adds each option's help as a comment.
+std::string to_yaml(const RunConfig& config, bool with_help = false);
+
+// Rejects values that parse but make no sense (negative epochs, unknown device kind, ...).
+void validate(const RunConfig& config);
+
+}  // namespace softvit

@@ -1,0 +1,72 @@
+// The one table that declares every option: key, help; type and default come from the field.
+#include "core/config_schema.h"
+
+namespace softvit {
+namespace {
+
+#define SOFTVIT_OPTION(path, help) \
+  s.add(#path, [](RunConfig & c) -> auto& { return c.path; }, help)
+
+Schema build_schema() {
+  Schema s;
+  SOFTVIT_OPTION(run.output, "run folder; empty: runs/<config file name>");
+  SOFTVIT_OPTION(run.seed, "seed of every random choice (init, order, augmentation)");
+  SOFTVIT_OPTION(run.device, "cpu | cuda | cuda:N");
+  SOFTVIT_OPTION(run.threads, "CPU threads for tensor ops; 0: all cores");
+  SOFTVIT_OPTION(run.log_every, "steps between progress lines");
+  SOFTVIT_OPTION(run.log_level, "console log level: debug | info | warn | error");
+
+  SOFTVIT_OPTION(model.name, "registered model name (softvit models lists them)");
+  SOFTVIT_OPTION(model.img_size, "input resolution; 0: the model's own");
+  SOFTVIT_OPTION(model.patch_size, "patch size; 0: the model's own");
+  SOFTVIT_OPTION(model.in_chans, "input channels; 0: from the data");
+  SOFTVIT_OPTION(model.num_classes, "classes; 0: from the data");
+  SOFTVIT_OPTION(model.embed_dim, "embedding width; 0: the model's own");
+  SOFTVIT_OPTION(model.depth, "number of blocks; 0: the model's own");
+  SOFTVIT_OPTION(model.num_heads, "attention heads; 0: the model's own");
+  SOFTVIT_OPTION(model.mlp_ratio, "MLP hidden width / embedding width; 0: the model's own");
+  SOFTVIT_OPTION(model.drop_rate, "dropout after the embedding and before the head");
+  SOFTVIT_OPTION(model.drop_path, "stochastic depth rate, linear over depth");
+
+  SOFTVIT_OPTION(data.source, "dataset format: idx (MNIST family, gzip)");
+  SOFTVIT_OPTION(data.root, "dataset folder");
+  SOFTVIT_OPTION(data.train_split, "split to train on");
+  SOFTVIT_OPTION(data.val_split, "split evaluated after each epoch");
+  SOFTVIT_OPTION(data.test_split, "split softvit eval reports on");
+  SOFTVIT_OPTION(data.classes, "class names in label order; empty: the source's own");
+  SOFTVIT_OPTION(data.limit_train, "train on the first N samples only; 0: all");
+  SOFTVIT_OPTION(data.limit_eval, "evaluate on the first N samples only; 0: all");
+  SOFTVIT_OPTION(data.mean, "per-channel mean of the [0,1] pixels, for normalisation");
+  SOFTVIT_OPTION(data.std, "per-channel standard deviation, for normalisation");
+  SOFTVIT_OPTION(data.pad_crop, "train: random crop after zero padding by this many pixels");
+  SOFTVIT_OPTION(data.hflip, "train: probability of a horizontal flip");
+
+  SOFTVIT_OPTION(train.epochs, "passes over the training split");
+  SOFTVIT_OPTION(train.batch_size, "images per optimizer step");
+  SOFTVIT_OPTION(train.eval_batch_size, "images per evaluation batch");
+  SOFTVIT_OPTION(train.label_smoothing, "label smoothing of the cross-entropy");
+  SOFTVIT_OPTION(train.clip_grad, "clip gradients to this global norm; 0: off");
+
+  SOFTVIT_OPTION(optim.name, "optimizer: adamw | sgd");
+  SOFTVIT_OPTION(optim.lr, "peak learning rate");
+  SOFTVIT_OPTION(optim.weight_decay, "decoupled weight decay (not on biases, norms, tokens)");
+  SOFTVIT_OPTION(optim.betas, "AdamW betas; SGD uses the first as momentum");
+  SOFTVIT_OPTION(optim.eps, "AdamW epsilon");
+
+  SOFTVIT_OPTION(schedule.name, "learning-rate schedule: cosine | constant");
+  SOFTVIT_OPTION(schedule.warmup_epochs, "linear warm-up length in epochs (may be fractional)");
+  SOFTVIT_OPTION(schedule.warmup_lr, "learning rate at the first step");
+  SOFTVIT_OPTION(schedule.min_lr, "floor of the cosine decay");
+  return s;
+}
+
+#undef SOFTVIT_OPTION
+
+}  // namespace
+
+const Schema& schema() {
+  static const Schema instance = build_schema();
+  return instance;
+}
+
+}  // namespace softvit

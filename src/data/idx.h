@@ -1,0 +1,18 @@
+// Reader for the IDX format of the MNIST family (optionally gzip-compressed).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace softvit {
+
+struct IdxArray {
+  std::vector<int64_t> shape;  // e.g. {60000, 28, 28}
+  std::vector<uint8_t> data;   // row-major, unsigned bytes
+};
+
+// Reads `path` (plain or .gz). Throws DataError naming the file when it is missing, not IDX,
+// not unsigned bytes, or shorter than its header says.
+IdxArray read_idx(const std::string& path);
+
+}  // namespace softvit

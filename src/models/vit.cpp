@@ -1,0 +1,73 @@
+#include "models/vit.h"
+
+#include "models/attention_registry.h"
+
+namespace softvit {
+namespace {
+
+torch::nn::LayerNorm layer_norm(int64_t dim) {
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(1e-6));
+}
+
+}  // namespace
+
+VitBlock::VitBlock(const VitOptions& o, double path_rate) {
+  norm1 = register_module("norm1", layer_norm(o.embed_dim));
+  attn = register_module("attn", make_attention(o.attention, AttentionOptions{o.embed_dim, o.num_heads, o.qkv_bias, o.drop_rate}));
+  norm2 = register_module("norm2", layer_norm(o.embed_dim));
+  mlp = register_module("mlp", std::make_shared<Mlp>(o.embed_dim, static_cast<int64_t>(o.embed_dim * o.mlp_ratio), o.drop_rate));
+  drop_path1 = register_module("drop_path1", std::make_shared<DropPath>(path_rate));
+  drop_path2 = register_module("drop_path2", std::make_shared<DropPath>(path_rate));
+}
+
+torch::Tensor VitBlock::forward(torch::Tensor x, int64_t grid_h, int64_t grid_w) {
+  x = x + drop_path1->forward(attn->forward(norm1->forward(x), grid_h, grid_w));
+  return x + drop_path2->forward(mlp->forward(norm2->forward(x)));
+}
+
+VisionTransformer::VisionTransformer(VitOptions o) : options(std::move(o)) {
+  const auto& op = options;
+  TORCH_CHECK(op.img_size % op.patch_size == 0, "image size ", op.img_size,
+              " is not a multiple of the patch size ", op.patch_size);
+  const int64_t grid = op.img_size / op.patch_size;
+  auto patch_embed = register_module("patch_embed", std::make_shared<torch::nn::Module>());
+  patch_proj = patch_embed->register_module(
+      "proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(op.in_chans, op.embed_dim, op.patch_size)
+                                    .stride(op.patch_size)));
+  cls_token = register_parameter("cls_token", torch::zeros({1, 1, op.embed_dim}));
+  pos_embed = register_parameter("pos_embed", torch::zeros({1, grid * grid + 1, op.embed_dim}));
+  pos_drop = register_module("pos_drop", torch::nn::Dropout(op.drop_rate));
+  blocks = register_module("blocks", torch::nn::ModuleList());
+  for (int64_t i = 0; i < op.depth; ++i) {
+    const double rate = op.depth > 1 ? op.drop_path * i / (op.depth - 1) : 0.0;
+    blocks->push_back(std::make_shared<VitBlock>(op, rate));
+  }
+  norm = register_module("norm", layer_norm(op.embed_dim));
+  head_drop = register_module("head_drop", torch::nn::Dropout(op.drop_rate));
+  head = register_module("head", torch::nn::Linear(op.embed_dim, op.num_classes));
+
+  init_vit_weights(*this);
+  trunc_normal_(pos_embed, 0.02);
+  {
+    torch::NoGradGuard no_grad;
+    cls_token.normal_(0.0, 1e-6);  // timm's choice for the cls token
+  }
+}
+
+torch::Tensor VisionTransformer::forward_features(torch::Tensor images) {
+  auto x = patch_proj->forward(images);  // B x C x h x w
+  const int64_t h = x.size(2), w = x.size(3), grid = options.img_size / options.patch_size;
+  x = x.flatten(2).transpose(1, 2);  // B x hw x C
+  auto pos = resize_pos_embed(pos_embed.slice(1, 1), grid, grid, h, w);
+  x = torch::cat({cls_token.expand({x.size(0), -1, -1}) + pos_embed.slice(1, 0, 1), x + pos}, 1);
+  x = pos_drop->forward(x);
+  for (const auto& block : *blocks) x = block->as<VitBlock>()->forward(x, h, w);
+  return norm->forward(x);
+}
+
+torch::Tensor VisionTransformer::forward(torch::Tensor images) {
+  auto x = forward_features(images).select(1, 0);
+  return head->forward(head_drop->forward(x));
+}
+
+}  // namespace softvit

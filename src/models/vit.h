@@ -1,0 +1,55 @@
+// Isotropic Vision Transformer (ViT / DeiT), pre-norm, with timm's parameter names so that timm
+// weights load one to one. The attention of every block is chosen by name (softmax by default).
+#pragma once
+#include <string>
+
+#include "models/attention.h"
+#include "models/layers.h"
+#include "models/model.h"
+
+namespace softvit {
+
+struct VitOptions {
+  std::string name = "vit";
+  int64_t img_size = 224;
+  int64_t patch_size = 16;
+  int64_t in_chans = 3;
+  int64_t num_classes = 1000;
+  int64_t embed_dim = 192;
+  int64_t depth = 12;
+  int64_t num_heads = 3;
+  double mlp_ratio = 4.0;
+  bool qkv_bias = true;
+  double drop_rate = 0.0;
+  double drop_path = 0.0;
+  std::string attention = "softmax";
+};
+
+struct VitBlock : torch::nn::Module {
+  VitBlock(const VitOptions& options, double drop_path);
+  torch::Tensor forward(torch::Tensor x, int64_t grid_h, int64_t grid_w);
+
+  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  AttentionPtr attn;
+  std::shared_ptr<Mlp> mlp;
+  std::shared_ptr<DropPath> drop_path1, drop_path2;
+};
+
+struct VisionTransformer : Model {
+  explicit VisionTransformer(VitOptions options);
+  torch::Tensor forward(torch::Tensor images) override;
+  // Tokens after the final norm: B x (1 + h*w) x C.
+  torch::Tensor forward_features(torch::Tensor images);
+  std::string name() const override { return options.name; }
+  int64_t num_classes() const override { return options.num_classes; }
+
+  VitOptions options;
+  torch::nn::Conv2d patch_proj{nullptr};  // registered as patch_embed.proj
+  torch::Tensor cls_token, pos_embed;
+  torch::nn::Dropout pos_drop{nullptr}, head_drop{nullptr};
+  torch::nn::ModuleList blocks;
+  torch::nn::LayerNorm norm{nullptr};
+  torch::nn::Linear head{nullptr};
+};
+
+}  // namespace softvit

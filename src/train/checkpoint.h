@@ -1,0 +1,31 @@
+// Checkpoints: model tensors by name, optimizer state, progress, and the resolved config, in one
+// file written atomically. The file is torch's pickle format, so torch.load reads it in Python.
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace softvit {
+
+struct CheckpointInfo {
+  std::string model_name;
+  std::string config_yaml;  // the resolved config of the run that wrote it
+  std::vector<std::string> classes;
+  int64_t epoch = 0;        // epochs completed
+  int64_t step = 0;         // optimizer steps completed
+  double best_metric = 0;
+};
+
+void save_checkpoint(const std::string& path, const torch::nn::Module& model,
+                     torch::optim::Optimizer* optimizer, const CheckpointInfo& info);
+
+// Reads only the info part (to build the model before loading its weights).
+CheckpointInfo read_checkpoint_info(const std::string& path);
+
+// Loads weights (and optimizer state when given) strictly: a missing, unexpected or misshaped
+// tensor is a CheckpointError that names it.
+CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model,
+                               torch::optim::Optimizer* optimizer = nullptr);
+
+}  // namespace softvit

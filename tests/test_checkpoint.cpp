@@ -1,0 +1,94 @@
+#include <filesystem>
+
+#include "catch.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "models/registry.h"
+#include "test_util.h"
+#include "train/checkpoint.h"
+#include "train/optimizer.h"
+
+using namespace softvit;
+
+namespace {
+
+ModelPtr mini(int64_t depth, int64_t classes = 10) {
+  ModelSection s;
+  s.name = "vit_mini_patch4_28";
+  s.depth = depth;
+  s.embed_dim = 32;
+  s.num_heads = 2;
+  return build_model(s, classes, 1);
+}
+
+}  // namespace
+
+TEST_CASE("checkpoint: weights and optimizer state and info round-trip exactly", "[train][checkpoint]") {
+  TempDir dir;
+  torch::manual_seed(0);
+  auto model = mini(2);
+  OptimSection o;
+  auto optimizer = make_optimizer(o, *model);
+  auto x = torch::randn({4, 1, 28, 28});
+  model->forward(x).sum().backward();
+  optimizer->step();
+
+  CheckpointInfo info{"vit_mini_patch4_28", "train:\n  epochs: 3\n", {"a", "b"}, 2, 40, 0.75};
+  const std::string path = dir.path("ck/last.pt");
+  save_checkpoint(path, *model, optimizer.get(), info);
+
+  torch::manual_seed(99);
+  auto other = mini(2);
+  auto other_optimizer = make_optimizer(o, *other);
+  const auto back = load_checkpoint(path, *other, other_optimizer.get());
+  CHECK(back.model_name == info.model_name);
+  CHECK(back.config_yaml == info.config_yaml);
+  CHECK(back.classes == info.classes);
+  CHECK(back.epoch == 2);
+  CHECK(back.step == 40);
+  CHECK(back.best_metric == 0.75);
+  model->eval();
+  other->eval();
+  CHECK(torch::equal(model->forward(x), other->forward(x)));
+
+  // Same optimizer state: one more identical step keeps the two models identical.
+  model->train();
+  other->train();
+  optimizer->zero_grad();
+  torch::manual_seed(5);
+  model->forward(x).sum().backward();
+  optimizer->step();
+  torch::manual_seed(5);
+  other->forward(x).sum().backward();
+  other_optimizer->step();
+  for (const auto& p : model->named_parameters())
+    CHECK(torch::equal(p.value(), other->named_parameters()[p.key()]));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path("ck")))
+    CHECK(entry.path().filename() == "last.pt");  // no temporary file left behind
+}
+
+TEST_CASE("checkpoint: another model's checkpoint is an error naming the tensor", "[train][checkpoint]") {
+  TempDir dir;
+  auto model = mini(2);
+  save_checkpoint(dir.path("a.pt"), *model, nullptr, {"vit_mini_patch4_28", "", {}, 1, 1, 0});
+  auto deeper = mini(3);
+  CHECK_THROWS_WITH(load_checkpoint(dir.path("a.pt"), *deeper), Catch::Contains("blocks.2"));
+  auto shallower = mini(1);
+  CHECK_THROWS_WITH(load_checkpoint(dir.path("a.pt"), *shallower), Catch::Contains("blocks.1"));
+  auto other_head = mini(2, 5);
+  CHECK_THROWS_WITH(load_checkpoint(dir.path("a.pt"), *other_head),
+                    Catch::Contains("head.weight") && Catch::Contains("[10, 32]"));
+}
+
+TEST_CASE("checkpoint: a missing or damaged file is an error naming it", "[train][checkpoint]") {
+  TempDir dir;
+  auto model = mini(1);
+  CHECK_THROWS_WITH(read_checkpoint_info(dir.path("nope.pt")), Catch::Contains("nope.pt"));
+  save_checkpoint(dir.path("a.pt"), *model, nullptr, {"m", "", {}, 1, 1, 0});
+  std::ifstream in(dir.path("a.pt"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  dir.write("cut.pt", bytes.substr(0, bytes.size() / 2));
+  CHECK_THROWS_WITH(load_checkpoint(dir.path("cut.pt"), *model), Catch::Contains("cut.pt"));
+  dir.write("text.pt", "not a checkpoint");
+  CHECK_THROWS_AS(read_checkpoint_info(dir.path("text.pt")), CheckpointError);
+}

@@ -1,0 +1,119 @@
+// The softvit binary end to end: a short real training run, eval of its checkpoint, and the
+// one-line errors of bad input.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+
+#include "catch.h"
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Output {
+  int status;
+  std::string text;  // stdout and stderr
+};
+
+Output run(const std::string& args) {
+  const std::string command = std::string(SOFTVIT_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe);
+  std::string text;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) text.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// A small fast config: 2048 training images, 256 test images, a 2-block ViT.
+std::string small_config(const TempDir& dir) {
+  return dir.write("small.yaml",
+                   "model: {name: vit_mini_patch4_28, depth: 2, embed_dim: 32, num_heads: 2}\n"
+                   "data: {limit_train: 2048, limit_eval: 256}\n"
+                   "train: {epochs: 2, batch_size: 64}\n"
+                   "schedule: {warmup_epochs: 0.1}\n"
+                   "run: {log_every: 16, threads: 1}\n");
+}
+
+}  // namespace
+
+TEST_CASE("cli: train writes the run folder and eval reads its checkpoint", "[cli]") {
+  TempDir dir;
+  const std::string out = dir.path("run");
+  const Output train = run("train --config " + small_config(dir) + " --output " + out + " --set optim.lr=3e-3");
+  INFO(train.text);
+  REQUIRE(train.status == 0);
+  CHECK(train.text.find("img/s") != std::string::npos);
+  CHECK(train.text.find("ETA") != std::string::npos);
+  for (const char* file : {"config.yaml", "train.log", "metrics.jsonl", "summary.csv", "checkpoints/last.pt",
+                           "checkpoints/best.pt"})
+    CHECK(fs::exists(fs::path(out) / file));
+
+  const auto summary = lines_of(out + "/summary.csv");
+  REQUIRE(summary.size() == 3);
+  CHECK(summary[0] == "epoch,train_loss,val_loss,val_top1,lr,img_s,seconds");
+  int steps = 0, epochs = 0;
+  for (const auto& line : lines_of(out + "/metrics.jsonl")) {
+    const auto record = nlohmann::json::parse(line);
+    if (record["type"] == "step") ++steps;
+    if (record["type"] == "epoch") {
+      ++epochs;
+      CHECK(record["val_top1"].get<double>() > 0.25);  // well above chance (0.1) even this short
+    }
+  }
+  CHECK(steps == 4);  // 32 steps per epoch, logged every 16
+  CHECK(epochs == 2);
+  const auto config = lines_of(out + "/config.yaml");
+  CHECK(std::find(config.begin(), config.end(), "  lr: 0.003") != config.end());
+
+  const Output eval = run("eval --checkpoint " + out + "/checkpoints/best.pt --output " + dir.path("m.json"));
+  INFO(eval.text);
+  REQUIRE(eval.status == 0);
+  std::ifstream in(dir.path("m.json"));
+  const auto metrics = nlohmann::json::parse(in);
+  CHECK(metrics["n"] == 256);
+  CHECK(metrics["top1"].get<double>() > 0.25);
+  CHECK(metrics["loss"].get<double>() > 0);
+  CHECK(metrics["confusion_matrix"].size() == 10);
+}
+
+TEST_CASE("cli: bad input ends in one error line and a non-zero exit", "[cli]") {
+  TempDir dir;
+  const std::string config = small_config(dir);
+
+  auto one_error = [](const Output& o, const std::string& needle) {
+    INFO(o.text);
+    CHECK(o.status != 0);
+    CHECK(o.text.find(needle) != std::string::npos);
+    CHECK(std::count(o.text.begin(), o.text.end(), '\n') == 1);
+  };
+  one_error(run("train --config " + dir.write("typo.yaml", "train:\n  epohcs: 3\n")), "train.epochs");
+  one_error(run("train --config " + config + " --set data.root=" + dir.path("nowhere")), "nowhere");
+  one_error(run("train --config " + config + " --set model.depth=many"), "model.depth");
+
+  // A checkpoint from another model, evaluated with a config that asks for a deeper one.
+  const std::string out = dir.path("run");
+  REQUIRE(run("train --config " + config + " --output " + out + " --set train.epochs=1").status == 0);
+  one_error(run("eval --checkpoint " + out + "/checkpoints/last.pt --config " + config + " --set model.depth=3"),
+            "blocks.2");
+  one_error(run("eval --checkpoint " + dir.path("none.pt")), "none.pt");
+}
+
+TEST_CASE("cli: config --defaults lists every option with its help", "[cli]") {
+  const Output o = run("config --defaults");
+  REQUIRE(o.status == 0);
+  CHECK(o.text.find("model:\n  name: vit_mini_patch4_28  # string:") != std::string::npos);
+  CHECK(o.text.find("  epochs: 10  # int: passes over the training split") != std::string::npos);
+}
