@@ -12,6 +12,13 @@ using namespace softvit;
 
 namespace {
 
+CheckpointInfo info_of(const std::string& name, int64_t epoch) {
+  CheckpointInfo info;
+  info.model_name = name;
+  info.epoch = epoch;
+  return info;
+}
+
 ModelPtr mini(int64_t depth, int64_t classes = 10) {
   ModelSection s;
   s.name = "vit_mini_patch4_28";
@@ -33,7 +40,13 @@ TEST_CASE("checkpoint: weights and optimizer state and info round-trip exactly",
   model->forward(x).sum().backward();
   optimizer->step();
 
-  CheckpointInfo info{"vit_mini_patch4_28", "train:\n  epochs: 3\n", {"a", "b"}, 2, 40, 0.75};
+  CheckpointInfo info = info_of("vit_mini_patch4_28", 2);
+  info.config_yaml = "train:\n  epochs: 3\n";
+  info.classes = {"a", "b"};
+  info.step = 40;
+  info.batch_in_epoch = 7;
+  info.best_metric = 0.75;
+  info.top_k = {{0.75, 2}, {0.5, 1}};
   const std::string path = dir.path("ck/last.pt");
   save_checkpoint(path, *model, optimizer.get(), info);
 
@@ -47,6 +60,8 @@ TEST_CASE("checkpoint: weights and optimizer state and info round-trip exactly",
   CHECK(back.epoch == 2);
   CHECK(back.step == 40);
   CHECK(back.best_metric == 0.75);
+  CHECK(back.batch_in_epoch == 7);
+  CHECK(back.top_k == info.top_k);
   model->eval();
   other->eval();
   CHECK(torch::equal(model->forward(x), other->forward(x)));
@@ -70,7 +85,7 @@ TEST_CASE("checkpoint: weights and optimizer state and info round-trip exactly",
 TEST_CASE("checkpoint: another model's checkpoint is an error naming the tensor", "[train][checkpoint]") {
   TempDir dir;
   auto model = mini(2);
-  save_checkpoint(dir.path("a.pt"), *model, nullptr, {"vit_mini_patch4_28", "", {}, 1, 1, 0});
+  save_checkpoint(dir.path("a.pt"), *model, nullptr, info_of("vit_mini_patch4_28", 1));
   auto deeper = mini(3);
   CHECK_THROWS_WITH(load_checkpoint(dir.path("a.pt"), *deeper), Catch::Contains("blocks.2"));
   auto shallower = mini(1);
@@ -84,7 +99,7 @@ TEST_CASE("checkpoint: a missing or damaged file is an error naming it", "[train
   TempDir dir;
   auto model = mini(1);
   CHECK_THROWS_WITH(read_checkpoint_info(dir.path("nope.pt")), Catch::Contains("nope.pt"));
-  save_checkpoint(dir.path("a.pt"), *model, nullptr, {"m", "", {}, 1, 1, 0});
+  save_checkpoint(dir.path("a.pt"), *model, nullptr, info_of("m", 1));
   std::ifstream in(dir.path("a.pt"), std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
   dir.write("cut.pt", bytes.substr(0, bytes.size() / 2));

@@ -31,3 +31,18 @@ TEST_CASE("schedule: constant after warm-up and no warm-up starts at the peak", 
   CHECK(s.at(0) == Approx(0.1));
   CHECK(s.at(49) == Approx(0.1));
 }
+
+TEST_CASE("schedule: step decay multiplies at each milestone and stops at the floor", "[train][schedule]") {
+  LrSchedule s;
+  s.kind = "step";
+  s.base_lr = 1e-3;
+  s.min_lr = 2e-6;
+  s.warmup_steps = 0;
+  s.total_steps = 100;
+  s.milestones = {50, 75, 90};
+  CHECK(s.at(49) == Approx(1e-3));
+  CHECK(s.at(50) == Approx(1e-4));
+  CHECK(s.at(74) == Approx(1e-4));
+  CHECK(s.at(75) == Approx(1e-5));
+  CHECK(s.at(95) == Approx(2e-6));  // 1e-6 would be below the floor
+}

@@ -1,4 +1,5 @@
 // softvit train --config F [--set key=value ...] [--output DIR]
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -10,20 +11,37 @@ namespace softvit::cli {
 
 void add_train_command(CLI::App& app) {
   struct Args {
-    std::string config, output;
+    std::string config, output, resume;
     std::vector<std::string> overrides;
+    int64_t stop_after_steps = 0;
   };
   auto args = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand("train", "train a model from a YAML config");
-  cmd->add_option("-c,--config", args->config, "YAML config file")->required()->check(CLI::ExistingFile);
+  auto* cmd = app.add_subcommand("train", "train a model from a YAML config, or resume a run");
+  auto* config = cmd->add_option("-c,--config", args->config, "YAML config file")->check(CLI::ExistingFile);
+  auto* resume = cmd->add_option("--resume", args->resume, "continue the run in this folder from its last.pt")
+                     ->check(CLI::ExistingDirectory)
+                     ->excludes(config);
   cmd->add_option("--set", args->overrides, "override an option: key=value (repeatable)");
-  cmd->add_option("-o,--output", args->output, "run folder (overrides run.output)");
+  cmd->add_option("-o,--output", args->output, "run folder (overrides run.output)")->excludes(resume);
+  cmd->add_option("--stop-after-steps", args->stop_after_steps,
+                  "save and stop after this many optimizer steps in total (resume later)");
   cmd->callback([args] {
-    RunConfig config = load_config(args->config, args->overrides);
-    if (!args->output.empty()) config.run.output = args->output;
+    if (args->config.empty() && args->resume.empty()) throw CLI::RequiredError("--config or --resume");
+    TrainOptions options;
+    options.stop_after_steps = args->stop_after_steps;
+    RunConfig config;
+    if (!args->resume.empty()) {
+      config = run_config_of(args->resume, args->overrides);
+      options.resume = true;
+    } else {
+      config = load_config(args->config, args->overrides);
+      if (!args->output.empty()) config.run.output = args->output;
+    }
     log::init_console(log::parse_level(config.run.log_level));
-    const TrainResult result = train(config);
-    std::cout << "results: " << result.run_dir << " (config.yaml, train.log, metrics.jsonl, summary.csv, checkpoints/)\n";
+    const TrainResult result = train(config, options);
+    std::cout << "results: " << result.run_dir
+              << " (config.yaml, train.log, metrics.jsonl, summary.csv, checkpoints/)\n";
+    if (result.stopped_early && result.stop_reason.rfind("signal", 0) == 0) std::exit(130);
   });
 }
 

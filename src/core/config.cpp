@@ -167,8 +167,24 @@ void validate(const RunConfig& c) {
   if (c.optim.lr <= 0) fail("optim.lr", "must be positive");
   if (c.optim.betas.size() != 2) fail("optim.betas", "needs two values");
   if (c.optim.name != "adamw" && c.optim.name != "sgd") fail("optim.name", "must be adamw or sgd");
-  if (c.schedule.name != "cosine" && c.schedule.name != "constant")
-    fail("schedule.name", "must be cosine or constant");
+  if (c.schedule.name != "cosine" && c.schedule.name != "step" && c.schedule.name != "constant")
+    fail("schedule.name", "must be cosine, step or constant");
+  if (c.train.accum_steps < 1) fail("train.accum_steps", "must be at least 1");
+  if (c.train.loss != "ce" && c.train.loss != "bce") fail("train.loss", "must be ce or bce");
+  if (c.train.class_weighting != "none" && c.train.class_weighting != "inverse_frequency")
+    fail("train.class_weighting", "must be none or inverse_frequency");
+  if (c.train.precision != "fp32" && c.train.precision != "bf16") fail("train.precision", "must be fp32 or bf16");
+  if (c.train.ema_decay < 0 || c.train.ema_decay >= 1) fail("train.ema_decay", "must be in [0, 1)");
+  if (c.train.early_stop_patience < 0) fail("train.early_stop_patience", "must not be negative");
+  if (c.optim.lr_base_batch < 0) fail("optim.lr_base_batch", "must not be negative");
+  {
+    const auto& m = c.checkpoint.best_metric;
+    if (m != "val_top1" && m != "val_loss" && m != "ema_val_top1" && m != "ema_val_loss")
+      fail("checkpoint.best_metric", "must be val_top1, val_loss, ema_val_top1 or ema_val_loss");
+    if (m.rfind("ema_", 0) == 0 && c.train.ema_decay == 0)
+      fail("checkpoint.best_metric", "'" + m + "' needs train.ema_decay > 0");
+  }
+  if (c.checkpoint.keep_top_k < 0) fail("checkpoint.keep_top_k", "must not be negative");
   if (c.schedule.warmup_epochs < 0) fail("schedule.warmup_epochs", "must not be negative");
   if (c.data.mean.size() != c.data.std.size()) fail("data.std", "needs as many values as data.mean");
   for (double s : c.data.std)

@@ -48,22 +48,38 @@ struct DataSection {
 
 struct TrainSection {
   int epochs = 10;
-  int batch_size = 128;
+  int batch_size = 128;  // per process and step
+  int accum_steps = 1;   // micro-batches per optimizer step
   int eval_batch_size = 512;
+  std::string loss = "ce";  // ce | bce (multi-label)
   double label_smoothing = 0.1;
-  double clip_grad = 0.0;  // global gradient norm; 0: off
+  std::vector<double> class_weights = {};  // per class; empty: equal
+  std::string class_weighting = "none";    // none | inverse_frequency (computed from the train split)
+  double clip_grad = 0.0;                  // global gradient norm; 0: off
+  std::string precision = "fp32";          // fp32 | bf16 (autocast on CUDA, fp32 weights)
+  double ema_decay = 0.0;                  // 0: no EMA
+  int early_stop_patience = 0;             // epochs without improvement; 0: off
+};
+
+struct CheckpointSection {
+  std::string best_metric = "val_top1";  // val_top1 | val_loss | ema_val_top1 | ema_val_loss
+  int keep_top_k = 0;                    // also keep the k best epochs as epoch_NNN.pt
 };
 
 struct OptimSection {
   std::string name = "adamw";
   double lr = 1e-3;
+  int lr_base_batch = 0;  // lr is for this global batch, scaled linearly; 0: no scaling
+  bool decay_pos_embed = false;
   double weight_decay = 0.05;
   std::vector<double> betas = {0.9, 0.999};
   double eps = 1e-8;
 };
 
 struct ScheduleSection {
-  std::string name = "cosine";  // cosine | constant
+  std::string name = "cosine";  // cosine | step | constant
+  std::vector<double> decay_epochs = {};  // step: epochs at which lr is multiplied by decay_rate
+  double decay_rate = 0.1;
   double warmup_epochs = 1.0;
   double warmup_lr = 1e-6;
   double min_lr = 1e-5;
@@ -74,6 +90,7 @@ struct RunConfig {
   ModelSection model;
   DataSection data;
   TrainSection train;
+  CheckpointSection checkpoint;
   OptimSection optim;
   ScheduleSection schedule;
 };

@@ -42,18 +42,32 @@ Schema build_schema() {
   SOFTVIT_OPTION(data.hflip, "train: probability of a horizontal flip");
 
   SOFTVIT_OPTION(train.epochs, "passes over the training split");
-  SOFTVIT_OPTION(train.batch_size, "images per optimizer step");
+  SOFTVIT_OPTION(train.batch_size, "images per process and micro-batch");
+  SOFTVIT_OPTION(train.accum_steps, "micro-batches accumulated per optimizer step");
   SOFTVIT_OPTION(train.eval_batch_size, "images per evaluation batch");
+  SOFTVIT_OPTION(train.loss, "ce (softmax cross-entropy) | bce (multi-label, one sigmoid per class)");
   SOFTVIT_OPTION(train.label_smoothing, "label smoothing of the cross-entropy");
+  SOFTVIT_OPTION(train.class_weights, "loss weight per class; empty: equal");
+  SOFTVIT_OPTION(train.class_weighting, "none | inverse_frequency (from the train split)");
   SOFTVIT_OPTION(train.clip_grad, "clip gradients to this global norm; 0: off");
+  SOFTVIT_OPTION(train.precision, "fp32 | bf16 (autocast on CUDA; weights stay fp32)");
+  SOFTVIT_OPTION(train.ema_decay, "decay of the weight EMA evaluated beside the model; 0: off");
+  SOFTVIT_OPTION(train.early_stop_patience, "stop after this many epochs without a better best metric; 0: off");
+
+  SOFTVIT_OPTION(checkpoint.best_metric, "metric of best.pt: val_top1 | val_loss | ema_val_top1 | ema_val_loss");
+  SOFTVIT_OPTION(checkpoint.keep_top_k, "also keep the k best epochs as checkpoints/epoch_NNN.pt");
 
   SOFTVIT_OPTION(optim.name, "optimizer: adamw | sgd");
-  SOFTVIT_OPTION(optim.lr, "peak learning rate");
+  SOFTVIT_OPTION(optim.lr, "peak learning rate (for optim.lr_base_batch images, if set)");
+  SOFTVIT_OPTION(optim.lr_base_batch, "scale lr by global batch / this (e.g. 1024); 0: no scaling");
+  SOFTVIT_OPTION(optim.decay_pos_embed, "apply weight decay to position embeddings");
   SOFTVIT_OPTION(optim.weight_decay, "decoupled weight decay (not on biases, norms, tokens)");
   SOFTVIT_OPTION(optim.betas, "AdamW betas; SGD uses the first as momentum");
   SOFTVIT_OPTION(optim.eps, "AdamW epsilon");
 
-  SOFTVIT_OPTION(schedule.name, "learning-rate schedule: cosine | constant");
+  SOFTVIT_OPTION(schedule.name, "learning-rate schedule after warm-up: cosine | step | constant");
+  SOFTVIT_OPTION(schedule.decay_epochs, "step: epochs at which the lr is multiplied by decay_rate");
+  SOFTVIT_OPTION(schedule.decay_rate, "step: the factor");
   SOFTVIT_OPTION(schedule.warmup_epochs, "linear warm-up length in epochs (may be fractional)");
   SOFTVIT_OPTION(schedule.warmup_lr, "learning rate at the first step");
   SOFTVIT_OPTION(schedule.min_lr, "floor of the cosine decay");

@@ -1,6 +1,13 @@
 #include "train/device.h"
 
+#include <sys/resource.h>
+
 #include <thread>
+
+#if __has_include(<c10/cuda/CUDACachingAllocator.h>)
+#include <c10/cuda/CUDACachingAllocator.h>
+#define SOFTVIT_HAVE_CUDA_ALLOCATOR 1
+#endif
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -18,6 +25,32 @@ torch::Device parse_device(const std::string& name) {
     return device;
   }
   throw ConfigError(cat("run.device '", name, "' is not cpu, cuda or cuda:N"));
+}
+
+int64_t peak_gpu_bytes(const torch::Device& device) {
+#ifdef SOFTVIT_HAVE_CUDA_ALLOCATOR
+  if (device.is_cuda()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
+    return stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)].peak;
+  }
+#endif
+  return 0;
+}
+
+void reset_peak_gpu_bytes(const torch::Device& device) {
+#ifdef SOFTVIT_HAVE_CUDA_ALLOCATOR
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.index() < 0 ? 0 : device.index());
+#endif
+}
+
+std::string peak_memory_summary(const torch::Device& device) {
+  constexpr double gib = 1024.0 * 1024.0 * 1024.0;
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  const double rss = static_cast<double>(usage.ru_maxrss) * 1024.0 / gib;  // ru_maxrss is in KiB
+  std::string out;
+  if (device.is_cuda()) out = cat("peak GPU memory ", fixed(peak_gpu_bytes(device) / gib, 2), " GiB, ");
+  return out + cat("peak host RSS ", fixed(rss, 2), " GiB");
 }
 
 int set_threads(int threads) {

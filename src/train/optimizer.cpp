@@ -12,14 +12,15 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 }  // namespace
 
-ParameterGroups split_parameter_groups(const torch::nn::Module& model) {
+ParameterGroups split_parameter_groups(const torch::nn::Module& model, bool decay_pos_embed) {
   ParameterGroups groups;
   for (const auto& item : model.named_parameters()) {
     const auto& name = item.key();
     const auto& p = item.value();
     if (!p.requires_grad()) continue;
-    const bool no_decay = p.dim() <= 1 || ends_with(name, ".bias") || name == "cls_token" ||
-                          ends_with(name, "pos_embed");
+    const bool is_pos_embed = name.find("pos_embed") != std::string::npos;
+    const bool is_token = name == "cls_token" || ends_with(name, ".cls_token");
+    const bool no_decay = p.dim() <= 1 || ends_with(name, ".bias") || is_token || (is_pos_embed && !decay_pos_embed);
     (no_decay ? groups.no_decay : groups.decay).push_back(p);
     (no_decay ? groups.no_decay_names : groups.decay_names).push_back(name);
   }
@@ -28,7 +29,7 @@ ParameterGroups split_parameter_groups(const torch::nn::Module& model) {
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimSection& o,
                                                         const torch::nn::Module& model) {
-  auto groups = split_parameter_groups(model);
+  auto groups = split_parameter_groups(model, o.decay_pos_embed);
   if (o.name == "adamw") {
     auto decay = std::make_unique<torch::optim::AdamWOptions>(o.lr);
     decay->betas({o.betas[0], o.betas[1]}).eps(o.eps).weight_decay(o.weight_decay);

@@ -16,7 +16,8 @@ struct ParameterGroups {
   std::vector<torch::Tensor> decay, no_decay;
 };
 
-ParameterGroups split_parameter_groups(const torch::nn::Module& model);
+// With decay_pos_embed, position embeddings get weight decay like any matrix.
+ParameterGroups split_parameter_groups(const torch::nn::Module& model, bool decay_pos_embed = false);
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimSection& options,
                                                         const torch::nn::Module& model);

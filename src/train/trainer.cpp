@@ -1,7 +1,9 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 
 #include "core/atomic_file.h"
@@ -11,11 +13,15 @@
 #include "eval/evaluate.h"
 #include "log/log.h"
 #include "models/registry.h"
+#include "train/autocast.h"
 #include "train/checkpoint.h"
 #include "train/device.h"
+#include "train/ema.h"
+#include "train/losses.h"
 #include "train/optimizer.h"
 #include "train/run_log.h"
 #include "train/schedule.h"
+#include "train/stop_signal.h"
 
 namespace softvit {
 namespace fs = std::filesystem;
@@ -40,135 +46,329 @@ LoaderOptions loader_options(const RunConfig& c, bool train) {
   return o;
 }
 
-}  // namespace
+LrSchedule make_schedule(const RunConfig& c, int64_t steps_per_epoch, double lr) {
+  LrSchedule s;
+  s.kind = c.schedule.name;
+  s.base_lr = lr;
+  s.warmup_lr = c.schedule.warmup_lr;
+  s.min_lr = c.schedule.min_lr;
+  s.warmup_steps = static_cast<int64_t>(std::llround(c.schedule.warmup_epochs * steps_per_epoch));
+  s.total_steps = steps_per_epoch * c.train.epochs;
+  for (double epoch : c.schedule.decay_epochs) s.milestones.push_back(std::llround(epoch * steps_per_epoch));
+  s.decay_rate = c.schedule.decay_rate;
+  return s;
+}
 
-TrainResult train(const RunConfig& config) {
-  const auto run_start = Clock::now();
-  const std::string run_dir = config.run.output;
-  fs::create_directories(fs::path(run_dir) / "checkpoints");
-  log::add_file((fs::path(run_dir) / "train.log").string());
-  const std::string config_yaml = to_yaml(config);
-  write_file_atomic((fs::path(run_dir) / "config.yaml").string(), config_yaml);
+// Higher is better for every metric we rank by: losses are negated.
+double rank_value(const std::string& metric, const EvalResult& val, const EvalResult* ema) {
+  const EvalResult& r = metric.rfind("ema_", 0) == 0 ? *ema : val;
+  return metric.find("loss") != std::string::npos ? -r.loss : r.top1;
+}
 
-  const int threads = set_threads(config.run.threads);
-  torch::manual_seed(static_cast<uint64_t>(config.run.seed));
-  const torch::Device device = parse_device(config.run.device);
+class Trainer {
+ public:
+  Trainer(const RunConfig& config, const TrainOptions& options);
+  TrainResult run();
 
-  const auto& data = config.data;
-  TensorDataset train_set = load_split(data, data.train_split, data.limit_train);
-  TensorDataset val_set = load_split(data, data.val_split, data.limit_eval);
-  log::info(cat("data: ", data.source, " ", data.root, ": ", train_set.size(), " train (", data.train_split,
-                "), ", val_set.size(), " val (", data.val_split, "), ", train_set.classes.size(), " classes"));
+ private:
+  void train_epoch(int64_t epoch, int64_t skip_batches);
+  void end_epoch(int64_t epoch, double epoch_seconds, double train_loss, double img_s);
+  void save(const std::string& name, int64_t epoch, int64_t batch_in_epoch, bool with_optimizer);
+  void stop(const std::string& reason, int64_t epoch, int64_t batch_in_epoch);
+  std::string checkpoint_path(const std::string& name) const {
+    return (fs::path(run_dir_) / "checkpoints" / name).string();
+  }
 
-  ModelPtr model = build_model(config.model, static_cast<int64_t>(train_set.classes.size()), train_set.channels());
-  model->to(device);
-  log::info(cat("model: ", model->name(), ", ", count_parameters(*model), " parameters, device ", device.str(),
-                ", ", threads, " threads"));
+  const RunConfig config_;
+  const TrainOptions options_;
+  const std::string run_dir_;
+  std::string config_yaml_;
+  torch::Device device_ = torch::kCPU;
+  bool bf16_ = false;
+  TensorDataset train_set_, val_set_;
+  std::unique_ptr<BatchLoader> train_loader_, val_loader_;
+  ModelPtr model_;
+  std::unique_ptr<ModelEma> ema_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  LrSchedule schedule_;
+  LossOptions loss_options_;
+  std::unique_ptr<RunLog> run_log_;
+  int64_t steps_per_epoch_ = 0;  // optimizer steps
+  int64_t batches_per_epoch_ = 0;
+  CheckpointInfo state_;  // progress: epoch, step, best metric, top-k
+  double lr_ = 0;
+  double train_seconds_ = 0;
+  int64_t images_seen_ = 0;
+  int64_t first_step_ = 0;  // optimizer steps done before this process started (resume)
+  TrainResult result_;
+};
 
-  BatchLoader train_loader(train_set, loader_options(config, true));
-  BatchLoader val_loader(val_set, loader_options(config, false));
-  const int64_t steps_per_epoch = train_loader.batches_per_epoch();
-  if (steps_per_epoch == 0)
-    throw ConfigError(cat("train.batch_size ", config.train.batch_size, " is larger than the training split (",
-                          train_set.size(), " samples)"));
-  const int64_t total_steps = steps_per_epoch * config.train.epochs;
+Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
+    : config_(config), options_(options), run_dir_(config.run.output) {
+  fs::create_directories(fs::path(run_dir_) / "checkpoints");
+  log::add_file((fs::path(run_dir_) / "train.log").string());
+  config_yaml_ = to_yaml(config_);
+  write_file_atomic((fs::path(run_dir_) / "config.yaml").string(), config_yaml_);
 
-  auto optimizer = make_optimizer(config.optim, *model);
-  LrSchedule schedule;
-  schedule.kind = config.schedule.name;
-  schedule.base_lr = config.optim.lr;
-  schedule.warmup_lr = config.schedule.warmup_lr;
-  schedule.min_lr = config.schedule.min_lr;
-  schedule.warmup_steps = static_cast<int64_t>(std::llround(config.schedule.warmup_epochs * steps_per_epoch));
-  schedule.total_steps = total_steps;
+  const int threads = set_threads(config_.run.threads);
+  torch::manual_seed(static_cast<uint64_t>(config_.run.seed));
+  device_ = parse_device(config_.run.device);
+  bf16_ = config_.train.precision == "bf16";
+  if (bf16_ && !device_.is_cuda()) log::warn("train.precision bf16 applies to CUDA only; training in fp32");
 
-  RunLog run_log(run_dir);
-  const auto loss_options =
-      torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(config.train.label_smoothing);
+  const auto& data = config_.data;
+  train_set_ = load_split(data, data.train_split, data.limit_train);
+  val_set_ = load_split(data, data.val_split, data.limit_eval);
+  log::info(cat("data: ", data.source, " ", data.root, ": ", train_set_.size(), " train (", data.train_split, "), ",
+                val_set_.size(), " val (", data.val_split, "), ", train_set_.classes.size(), " classes"));
 
-  TrainResult result;
-  result.run_dir = run_dir;
-  int64_t step = 0;
-  double train_seconds = 0;
-  int64_t images_seen = 0;
-  for (int64_t epoch = 0; epoch < config.train.epochs; ++epoch) {
-    const auto epoch_start = Clock::now();
-    model->train();
-    train_loader.start_epoch(epoch);
-    double epoch_loss = 0;
-    int64_t epoch_batches = 0, epoch_images = 0;
-    double window_loss = 0;
-    int64_t window_images = 0;
-    auto window_start = Clock::now();
-    double lr = schedule.at(step);
-    while (auto batch = train_loader.next()) {
-      lr = schedule.at(step);
-      set_learning_rate(*optimizer, lr);
-      auto images = batch->images.to(device, true);
-      auto labels = batch->labels.to(device, true);
-      optimizer->zero_grad();
-      auto loss = torch::nn::functional::cross_entropy(model->forward(images), labels, loss_options);
-      loss.backward();
-      if (config.train.clip_grad > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.train.clip_grad);
-      optimizer->step();
+  const auto classes = static_cast<int64_t>(train_set_.classes.size());
+  model_ = build_model(config_.model, classes, train_set_.channels());
+  model_->to(device_);
+  if (config_.train.ema_decay > 0) {
+    ema_ = std::make_unique<ModelEma>(build_model(config_.model, classes, train_set_.channels()), *model_,
+                                      config_.train.ema_decay);
+    ema_->model().to(device_);
+  }
+  log::info(cat("model: ", model_->name(), ", ", count_parameters(*model_), " parameters, device ", device_.str(),
+                ", ", threads, " threads", bf16_ && device_.is_cuda() ? ", bf16 autocast" : ""));
 
-      const double loss_value = loss.item<double>();
-      if (!std::isfinite(loss_value))
-        throw TrainError(cat("loss is ", loss_value, " at step ", step + 1, " (epoch ", epoch + 1,
-                             "); the last good checkpoint is in ", run_dir, "/checkpoints"));
-      ++step;
-      ++epoch_batches;
-      epoch_loss += loss_value;
-      window_loss += loss_value * labels.size(0);
-      window_images += labels.size(0);
-      epoch_images += labels.size(0);
+  train_loader_ = std::make_unique<BatchLoader>(train_set_, loader_options(config_, true));
+  val_loader_ = std::make_unique<BatchLoader>(val_set_, loader_options(config_, false));
+  batches_per_epoch_ = train_loader_->batches_per_epoch();
+  steps_per_epoch_ = batches_per_epoch_ / config_.train.accum_steps;
+  if (steps_per_epoch_ == 0)
+    throw ConfigError(cat("train.batch_size ", config_.train.batch_size, " x train.accum_steps ",
+                          config_.train.accum_steps, " is larger than the training split (", train_set_.size(),
+                          " samples)"));
 
-      if (step % config.run.log_every == 0 || epoch_batches == steps_per_epoch) {
-        const double window_s = seconds_since(window_start);
-        const double img_s = window_images / std::max(window_s, 1e-9);
-        const double done_s = train_seconds + seconds_since(epoch_start);
-        const double eta = done_s / step * (total_steps - step);
-        log::info(cat("epoch ", epoch + 1, "/", config.train.epochs, " step ", epoch_batches, "/", steps_per_epoch,
-                      " loss ", fixed(window_loss / window_images, 4), " lr ", lr, " ", fixed(img_s, 0),
-                      " img/s ETA ", duration(eta)));
-        run_log.step({{"epoch", epoch + 1}, {"step", step}, {"loss", window_loss / window_images}, {"lr", lr},
-                      {"img_s", img_s}});
-        window_loss = 0;
-        window_images = 0;
-        window_start = Clock::now();
+  const int64_t global_batch = int64_t{config_.train.batch_size} * config_.train.accum_steps;
+  const double lr = config_.optim.lr_base_batch > 0
+                        ? config_.optim.lr * global_batch / config_.optim.lr_base_batch
+                        : config_.optim.lr;
+  OptimSection optim = config_.optim;
+  optim.lr = lr;
+  optimizer_ = make_optimizer(optim, *model_);
+  schedule_ = make_schedule(config_, steps_per_epoch_, lr);
+
+  loss_options_.kind = config_.train.loss;
+  loss_options_.label_smoothing = config_.train.label_smoothing;
+  if (!config_.train.class_weights.empty()) {
+    if (static_cast<int64_t>(config_.train.class_weights.size()) != classes)
+      throw ConfigError(cat("train.class_weights has ", config_.train.class_weights.size(), " values for ",
+                            classes, " classes"));
+    loss_options_.class_weights = torch::tensor(config_.train.class_weights, torch::kFloat32);
+  } else if (config_.train.class_weighting == "inverse_frequency") {
+    loss_options_.class_weights = inverse_frequency_weights(train_set_.labels, classes);
+  }
+
+  state_.model_name = model_->name();
+  state_.config_yaml = config_yaml_;
+  state_.classes = train_set_.classes;
+  if (options_.resume) {
+    const std::string last = checkpoint_path("last.pt");
+    state_ = load_checkpoint(last, *model_, optimizer_.get(), ema_ ? &ema_->model() : nullptr,
+                             /*restore_rng=*/true);
+    state_.config_yaml = config_yaml_;
+    log::info(cat("resumed from ", last, ": epoch ", state_.epoch, " batch ", state_.batch_in_epoch, ", step ",
+                  state_.step));
+  }
+  first_step_ = state_.step;
+  run_log_ = std::make_unique<RunLog>(run_dir_);
+  result_.run_dir = run_dir_;
+}
+
+TrainResult Trainer::run() {
+  const auto start = Clock::now();
+  install_stop_handlers();
+  for (int64_t epoch = state_.epoch; epoch < config_.train.epochs && !result_.stopped_early; ++epoch) {
+    const int64_t skip = epoch == state_.epoch ? state_.batch_in_epoch : 0;
+    train_epoch(epoch, skip);
+  }
+  result_.best_metric = state_.best_metric;
+  result_.best_epoch = state_.best_epoch;
+  result_.epochs_done = state_.epoch;
+  result_.seconds = seconds_since(start);
+  result_.img_s = images_seen_ / std::max(train_seconds_, 1e-9);
+  log::info(cat(result_.stopped_early ? "stopped (" + result_.stop_reason + ")" : std::string("finished"), ": best ",
+                config_.checkpoint.best_metric, " ", fixed(std::abs(state_.best_metric), 4), " at epoch ",
+                state_.best_epoch, ", ", duration(result_.seconds), ", ", fixed(result_.img_s, 0), " img/s, ",
+                peak_memory_summary(device_), "; results in ", run_dir_));
+  log::close_file();
+  return result_;
+}
+
+void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
+  const auto epoch_start = Clock::now();
+  model_->train();
+  train_loader_->start_epoch(epoch);
+  for (int64_t i = 0; i < skip_batches; ++i) train_loader_->next();  // same batches, same RNG draws
+  const int64_t accum = config_.train.accum_steps;
+  const int64_t usable_batches = steps_per_epoch_ * accum;  // a last partial accumulation is dropped
+  torch::Tensor epoch_loss = torch::zeros({}, torch::TensorOptions(device_).dtype(torch::kFloat64));
+  torch::Tensor window_loss = torch::zeros_like(epoch_loss);
+  int64_t epoch_images = 0, window_images = 0, window_first_step = state_.step + 1;
+  auto window_start = Clock::now();
+
+  for (int64_t batch_index = skip_batches; batch_index < usable_batches; ++batch_index) {
+    auto batch = train_loader_->next();
+    if (!batch) break;
+    const bool first_micro = batch_index % accum == 0, last_micro = batch_index % accum == accum - 1;
+    if (first_micro) {
+      lr_ = schedule_.at(state_.step);
+      set_learning_rate(*optimizer_, lr_);
+      optimizer_->zero_grad();
+    }
+    auto images = batch->images.to(device_, /*non_blocking=*/true);
+    auto labels = batch->labels.to(device_, /*non_blocking=*/true);
+    torch::Tensor loss;
+    {
+      AutocastScope autocast(device_, bf16_);
+      loss = classification_loss(model_->forward(images), labels, torch::Tensor(), loss_options_);
+    }
+    (loss / accum).backward();
+    const int64_t n = labels.size(0);
+    epoch_loss += loss.detach() * n;
+    window_loss += loss.detach() * n;
+    epoch_images += n;
+    window_images += n;
+    // On the CPU the check costs nothing, so every step is checked; on a GPU only at log points,
+    // to keep the host from waiting on the device.
+    if (!device_.is_cuda()) {
+      const double value = loss.item<double>();
+      if (!std::isfinite(value))
+        throw TrainError(cat("loss is ", value, " at step ", state_.step + 1, " (epoch ", epoch + 1,
+                             "); stopped, the last good checkpoint is ", checkpoint_path("last.pt")));
+    }
+    if (!last_micro) continue;
+
+    if (config_.train.clip_grad > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.train.clip_grad);
+    optimizer_->step();
+    if (ema_) ema_->update(*model_);
+    ++state_.step;
+
+    const int64_t step_in_epoch = (batch_index + 1) / accum;
+    if (state_.step % config_.run.log_every == 0 || step_in_epoch == steps_per_epoch_) {
+      const double mean_loss = window_loss.item<double>() / std::max<int64_t>(1, window_images);
+      if (!std::isfinite(mean_loss))
+        throw TrainError(cat("loss is ", mean_loss, " between steps ", window_first_step, " and ", state_.step,
+                             " (epoch ", epoch + 1, "); stopped, the last good checkpoint is ",
+                             checkpoint_path("last.pt")));
+      const double img_s = window_images / std::max(seconds_since(window_start), 1e-9);
+      const int64_t total_steps = steps_per_epoch_ * config_.train.epochs;
+      const double done_s = train_seconds_ + seconds_since(epoch_start);
+      const double eta = done_s / std::max<int64_t>(1, state_.step - first_step_) * (total_steps - state_.step);
+      log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " step ", step_in_epoch, "/", steps_per_epoch_,
+                    " loss ", fixed(mean_loss, 4), " lr ", lr_, " ", fixed(img_s, 0), " img/s ETA ", duration(eta)));
+      run_log_->step({{"epoch", epoch + 1}, {"step", state_.step}, {"loss", mean_loss}, {"lr", lr_}, {"img_s", img_s}});
+      window_loss.zero_();
+      window_images = 0;
+      window_first_step = state_.step + 1;
+      window_start = Clock::now();
+    }
+    if (stop_requested() || (options_.stop_after_steps > 0 && state_.step >= options_.stop_after_steps)) {
+      train_seconds_ += seconds_since(epoch_start);
+      const bool signal = stop_requested();
+      stop(signal ? cat("signal ", stop_signal_number()) : cat("step budget ", options_.stop_after_steps), epoch,
+           batch_index + 1);
+      return;
+    }
+  }
+  const double epoch_seconds = seconds_since(epoch_start);
+  train_seconds_ += epoch_seconds;
+  images_seen_ += epoch_images;
+  end_epoch(epoch, epoch_seconds, epoch_loss.item<double>() / std::max<int64_t>(1, epoch_images),
+            epoch_images / std::max(epoch_seconds, 1e-9));
+}
+
+void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, double img_s) {
+  const auto eval_start = Clock::now();
+  EvalResult val, ema_val;
+  {
+    AutocastScope autocast(device_, bf16_);
+    val = evaluate(*model_, *val_loader_, device_);
+    if (ema_) ema_val = evaluate(ema_->model(), *val_loader_, device_);
+  }
+  EpochSummary summary{epoch + 1, train_loss, val.loss, val.top1, lr_, img_s,
+                       train_seconds + seconds_since(eval_start)};
+  nlohmann::json extra = {{"val_top5", val.top5}, {"step", state_.step}};
+  if (ema_) extra.update({{"ema_val_top1", ema_val.top1}, {"ema_val_loss", ema_val.loss}});
+  run_log_->epoch(summary, extra);
+  log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " done: train loss ", fixed(train_loss, 4),
+                ", val loss ", fixed(val.loss, 4), ", val top-1 ", fixed(100 * val.top1, 2), "%",
+                ema_ ? cat(", EMA top-1 ", fixed(100 * ema_val.top1, 2), "%") : std::string(), ", ",
+                fixed(img_s, 0), " img/s, ", duration(summary.seconds)));
+  result_.final_val_top1 = val.top1;
+
+  const std::string& metric = config_.checkpoint.best_metric;
+  const double value = rank_value(metric, val, ema_ ? &ema_val : nullptr);
+  const bool is_best = state_.best_epoch == 0 || value > state_.best_metric;
+  if (is_best) {
+    state_.best_metric = value;
+    state_.best_epoch = epoch + 1;
+    state_.epochs_without_improvement = 0;
+  } else {
+    ++state_.epochs_without_improvement;
+  }
+  state_.epoch = epoch + 1;
+  state_.batch_in_epoch = 0;
+  // Best first, then last: a crash in between leaves a last.pt one epoch old, never a best.pt
+  // newer than last.pt's progress record.
+  if (is_best) save("best.pt", epoch + 1, 0, /*with_optimizer=*/false);
+  if (config_.checkpoint.keep_top_k > 0) {
+    auto& top = state_.top_k;
+    const bool enters = static_cast<int>(top.size()) < config_.checkpoint.keep_top_k || value > top.back().first;
+    if (enters) {
+      top.emplace_back(value, epoch + 1);
+      std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+      char name[32];
+      std::snprintf(name, sizeof name, "epoch_%03lld.pt", static_cast<long long>(epoch + 1));
+      save(name, epoch + 1, 0, false);
+      while (static_cast<int>(top.size()) > config_.checkpoint.keep_top_k) {
+        std::snprintf(name, sizeof name, "epoch_%03lld.pt", static_cast<long long>(top.back().second));
+        fs::remove(checkpoint_path(name));
+        top.pop_back();
       }
     }
-    const double epoch_train_s = seconds_since(epoch_start);
-    train_seconds += epoch_train_s;
-    images_seen += epoch_images;
-
-    const EvalResult val = evaluate(*model, val_loader, device);
-    EpochSummary summary{epoch + 1,   epoch_loss / std::max<int64_t>(1, epoch_batches),
-                         val.loss,    val.top1,
-                         lr,          epoch_images / std::max(epoch_train_s, 1e-9),
-                         seconds_since(epoch_start)};
-    run_log.epoch(summary, {{"val_top5", val.top5}, {"step", step}});
-    log::info(cat("epoch ", epoch + 1, "/", config.train.epochs, " done: train loss ", fixed(summary.train_loss, 4),
-                  ", val loss ", fixed(val.loss, 4), ", val top-1 ", fixed(100 * val.top1, 2), "%, ",
-                  fixed(summary.img_s, 0), " img/s, ", duration(summary.seconds)));
-
-    const bool is_best = epoch == 0 || val.top1 > result.best_val_top1;
-    if (is_best) {
-      result.best_val_top1 = val.top1;
-      result.best_epoch = epoch + 1;
-    }
-    CheckpointInfo info{model->name(), config_yaml, train_set.classes, epoch + 1, step, result.best_val_top1};
-    const auto checkpoints = fs::path(run_dir) / "checkpoints";
-    save_checkpoint((checkpoints / "last.pt").string(), *model, optimizer.get(), info);
-    if (is_best) save_checkpoint((checkpoints / "best.pt").string(), *model, nullptr, info);
-    result.final_val_top1 = val.top1;
   }
-  result.seconds = seconds_since(run_start);
-  result.img_s = images_seen / std::max(train_seconds, 1e-9);
-  log::info(cat("finished: best val top-1 ", fixed(100 * result.best_val_top1, 2), "% at epoch ", result.best_epoch,
-                ", ", duration(result.seconds), ", ", fixed(result.img_s, 0), " img/s; results in ", run_dir));
-  log::close_file();
-  return result;
+  save("last.pt", epoch + 1, 0, /*with_optimizer=*/true);
+
+  const int patience = config_.train.early_stop_patience;
+  if (patience > 0 && state_.epochs_without_improvement >= patience) {
+    result_.stopped_early = true;
+    result_.stop_reason = cat("no better ", metric, " for ", patience, " epochs");
+  }
+}
+
+void Trainer::save(const std::string& name, int64_t epoch, int64_t batch_in_epoch, bool with_optimizer) {
+  CheckpointInfo info = state_;
+  info.epoch = epoch;
+  info.batch_in_epoch = batch_in_epoch;
+  save_checkpoint(checkpoint_path(name), *model_, with_optimizer ? optimizer_.get() : nullptr, info,
+                  ema_ ? &ema_->model() : nullptr);
+}
+
+void Trainer::stop(const std::string& reason, int64_t epoch, int64_t batch_in_epoch) {
+  save("last.pt", epoch, batch_in_epoch, /*with_optimizer=*/true);
+  result_.stopped_early = true;
+  result_.stop_reason = reason;
+  log::warn(cat("stopping on ", reason, " at step ", state_.step, " (epoch ", epoch + 1, ", batch ", batch_in_epoch,
+                "); saved ", checkpoint_path("last.pt"), "; continue with: softvit train --resume ", run_dir_));
+}
+
+}  // namespace
+
+TrainResult train(const RunConfig& config, const TrainOptions& options) {
+  Trainer trainer(config, options);
+  return trainer.run();
+}
+
+RunConfig run_config_of(const std::string& run_dir, const std::vector<std::string>& overrides) {
+  const std::string path = (fs::path(run_dir) / "config.yaml").string();
+  if (!fs::exists(path)) throw ConfigError(cat("cannot resume: '", path, "' does not exist (is '", run_dir, "' a run folder?)"));
+  RunConfig config = load_config(path, overrides);
+  config.run.output = run_dir;
+  return config;
 }
 
 }  // namespace softvit
