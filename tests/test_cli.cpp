@@ -5,7 +5,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include "catch.h"
 #include "test_util.h"
@@ -116,4 +121,42 @@ TEST_CASE("cli: config --defaults lists every option with its help", "[cli]") {
   REQUIRE(o.status == 0);
   CHECK(o.text.find("model:\n  name: vit_mini_patch4_28  # string:") != std::string::npos);
   CHECK(o.text.find("  epochs: 10  # int: passes over the training split") != std::string::npos);
+}
+
+TEST_CASE("cli: SIGINT saves and exits and --resume finishes the run", "[cli][resume]") {
+  TempDir dir;
+  const std::string out = dir.path("run");
+  const std::string config = dir.write("long.yaml",
+                                       "model: {name: vit_mini_patch4_28, depth: 2, embed_dim: 32, num_heads: 2}\n"
+                                       "data: {limit_train: 4096, limit_eval: 128}\n"
+                                       "train: {epochs: 2, batch_size: 32}\n"
+                                       "run: {log_every: 1, threads: 1}\n");
+  std::fflush(stdout);  // or the child's freopen would print Catch's buffered output again
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const std::string log = dir.path("train.out");
+    freopen(log.c_str(), "w", stdout);
+    freopen(log.c_str(), "a", stderr);
+    execl(SOFTVIT_BINARY, SOFTVIT_BINARY, "train", "--config", config.c_str(), "--output", out.c_str(), nullptr);
+    _exit(127);
+  }
+  // Wait for a few logged steps, then interrupt.
+  for (int i = 0; i < 600 && lines_of(out + "/metrics.jsonl").size() < 5; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  kill(child, SIGINT);
+  int status = 0;
+  waitpid(child, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  std::ifstream log(dir.path("train.out"));
+  const std::string text((std::istreambuf_iterator<char>(log)), {});
+  CHECK(text.find("--resume") != std::string::npos);
+  REQUIRE(fs::exists(out + "/checkpoints/last.pt"));
+
+  const Output resumed = run("train --resume " + out + " --set train.epochs=1");
+  INFO(resumed.text);
+  CHECK(resumed.status == 0);
+  CHECK(resumed.text.find("resumed from") != std::string::npos);
+  CHECK(lines_of(out + "/summary.csv").size() == 2);  // header + epoch 1
 }
