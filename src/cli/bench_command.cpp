@@ -1,0 +1,12 @@
+// softvit bench <what>: one parent command; each benchmark adds itself as a subcommand.
+#include "cli/commands.h"
+
+namespace softvit::cli {
+
+void add_bench_command(CLI::App& app) {
+  auto* bench = app.add_subcommand("bench", "benchmarks: throughput and memory");
+  bench->require_subcommand(1);
+  add_bench_steps_commands(*bench);
+}
+
+}  // namespace softvit::cli

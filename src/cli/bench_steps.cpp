@@ -1,0 +1,86 @@
+// softvit bench train|infer: img/s, ms per step and peak memory of a model, by resolution.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/atomic_file.h"
+#include "core/config.h"
+#include "core/strings.h"
+#include "models/registry.h"
+#include "train/device.h"
+#include "train/step_benchmark.h"
+
+namespace softvit::cli {
+namespace {
+
+struct Args {
+  std::string model = "deit_tiny", device = "cuda", precision = "bf16", json;
+  std::vector<std::string> overrides;
+  int64_t batch = 128, img_size = 224, warmup = 10, steps = 50, classes = 1000;
+  std::vector<int64_t> sweep;
+  bool channels_last = false;
+};
+
+void run(const Args& a, const std::string& mode) {
+  set_threads(0);
+  const std::vector<int64_t> sizes = a.sweep.empty() ? std::vector<int64_t>{a.img_size} : a.sweep;
+  nlohmann::json rows = nlohmann::json::array();
+  std::printf("%-6s %-16s %5s %6s %6s %10s %10s %9s\n", "mode", "model", "px", "batch", "prec", "img/s", "ms/step",
+              "peak GiB");
+  for (int64_t px : sizes) {
+    RunConfig config = parse_config("{}", "bench", a.overrides);
+    config.model.name = a.model;
+    config.model.num_classes = static_cast<int>(a.classes);
+    ModelPtr model = build_model(config.model, a.classes, 3);
+    StepBenchmarkOptions o;
+    o.mode = mode;
+    o.batch_size = a.batch;
+    o.img_size = px;
+    o.bf16 = a.precision == "bf16";
+    o.channels_last = a.channels_last;
+    o.warmup_steps = a.warmup;
+    o.steps = a.steps;
+    o.device = a.device;
+    const auto r = benchmark_steps(*model, o);
+    if (r.out_of_memory)
+      std::printf("%-6s %-16s %5lld %6lld %6s %10s %10s %9s\n", mode.c_str(), a.model.c_str(), (long long)px,
+                  (long long)a.batch, a.precision.c_str(), "OOM", "-", "-");
+    else
+      std::printf("%-6s %-16s %5lld %6lld %6s %10.1f %10.2f %9.2f\n", mode.c_str(), a.model.c_str(), (long long)px,
+                  (long long)a.batch, a.precision.c_str(), r.img_s, r.ms_per_step, r.peak_gib);
+    std::fflush(stdout);
+    rows.push_back({{"mode", mode}, {"model", a.model}, {"img_size", px}, {"batch", a.batch},
+                    {"precision", a.precision}, {"device", a.device}, {"img_s", r.img_s},
+                    {"ms_per_step", r.ms_per_step}, {"peak_gib", r.peak_gib}, {"oom", r.out_of_memory}});
+  }
+  if (!a.json.empty()) write_file_atomic(a.json, rows.dump(2) + "\n");
+}
+
+void add_steps_command(CLI::App& bench, const std::string& mode, const std::string& help) {
+  auto args = std::make_shared<Args>();
+  auto* cmd = bench.add_subcommand(mode, help);
+  cmd->add_option("--model", args->model, "registered model");
+  cmd->add_option("--batch", args->batch, "batch size");
+  cmd->add_option("--img-size", args->img_size, "resolution");
+  cmd->add_option("--sweep-res", args->sweep, "several resolutions, e.g. 224,448,896,1344")->delimiter(',');
+  cmd->add_option("--precision", args->precision, "fp32 | bf16 (autocast on CUDA)");
+  cmd->add_option("--device", args->device, "cpu | cuda | cuda:N");
+  cmd->add_option("--warmup", args->warmup, "untimed steps first");
+  cmd->add_option("--steps", args->steps, "timed steps");
+  cmd->add_option("--classes", args->classes, "classes of the head");
+  cmd->add_flag("--channels-last", args->channels_last, "feed channels-last images");
+  cmd->add_option("--set", args->overrides, "model overrides, e.g. model.attention=soft (repeatable)");
+  cmd->add_option("--json", args->json, "also write the rows as JSON here");
+  cmd->callback([args, mode] { run(*args, mode); });
+}
+
+}  // namespace
+
+void add_bench_steps_commands(CLI::App& bench) {
+  add_steps_command(bench, "train", "time training steps (forward, backward, AdamW) on synthetic data");
+  add_steps_command(bench, "infer", "time inference steps on synthetic data");
+}
+
+}  // namespace softvit::cli
