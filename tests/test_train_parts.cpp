@@ -111,3 +111,32 @@ TEST_CASE("ema: starts as a copy and follows ema = d ema + (1 - d) w", "[train][
   for (size_t i = 0; i < p.size(); ++i) CHECK(torch::allclose(e[i], 0.9 * before[i] + 0.1 * p[i], 1e-6, 1e-6));
   CHECK_FALSE(e[0].requires_grad());
 }
+
+TEST_CASE("optimizer: fused AdamW equals torch::optim::AdamW step for step", "[train][optim]") {
+  torch::manual_seed(3);
+  auto a = mini(), b = mini();
+  {
+    torch::NoGradGuard no_grad;
+    auto pa = a->parameters(), pb = b->parameters();
+    for (size_t i = 0; i < pa.size(); ++i) pb[i].copy_(pa[i]);
+  }
+  OptimSection o;
+  o.lr = 1e-2;
+  o.weight_decay = 0.1;
+  o.fused = true;
+  auto fused = make_optimizer(o, *a);
+  o.fused = false;
+  auto plain = make_optimizer(o, *b);
+  for (int step = 0; step < 5; ++step) {
+    auto pa = a->parameters(), pb = b->parameters();
+    for (size_t i = 0; i < pa.size(); ++i) {
+      auto g = torch::randn_like(pa[i]);
+      pa[i].mutable_grad() = g;
+      pb[i].mutable_grad() = g.clone();
+    }
+    fused->step();
+    plain->step();
+  }
+  auto pa = a->parameters(), pb = b->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) CHECK(torch::allclose(pa[i], pb[i], 1e-5, 1e-6));
+}

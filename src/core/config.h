@@ -71,6 +71,7 @@ struct OptimSection {
   double lr = 1e-3;
   int lr_base_batch = 0;  // lr is for this global batch, scaled linearly; 0: no scaling
   bool decay_pos_embed = false;
+  bool fused = true;  // AdamW through the fused multi-tensor kernel
   double weight_decay = 0.05;
   std::vector<double> betas = {0.9, 0.999};
   double eps = 1e-8;

@@ -61,6 +61,7 @@ Schema build_schema() {
   SOFTVIT_OPTION(optim.lr, "peak learning rate (for optim.lr_base_batch images, if set)");
   SOFTVIT_OPTION(optim.lr_base_batch, "scale lr by global batch / this (e.g. 1024); 0: no scaling");
   SOFTVIT_OPTION(optim.decay_pos_embed, "apply weight decay to position embeddings");
+  SOFTVIT_OPTION(optim.fused, "AdamW through PyTorch's fused multi-tensor kernel (same maths, fewer launches)");
   SOFTVIT_OPTION(optim.weight_decay, "decoupled weight decay (not on biases, norms, tokens)");
   SOFTVIT_OPTION(optim.betas, "AdamW betas; SGD uses the first as momentum");
   SOFTVIT_OPTION(optim.eps, "AdamW epsilon");

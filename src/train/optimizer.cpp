@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "train/fused_adamw.h"
 
 namespace softvit {
 namespace {
@@ -38,6 +39,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimSection& o,
     std::vector<torch::optim::OptimizerParamGroup> param_groups;
     param_groups.emplace_back(groups.decay, std::move(decay));
     param_groups.emplace_back(groups.no_decay, std::move(no_decay));
+    if (o.fused) return std::make_unique<FusedAdamW>(param_groups, torch::optim::AdamWOptions(o.lr));
     return std::make_unique<torch::optim::AdamW>(param_groups, torch::optim::AdamWOptions(o.lr));
   }
   if (o.name == "sgd") {
