@@ -8,5 +8,6 @@ void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_config_command(CLI::App& app);
 void add_models_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
 
 }  // namespace softvit::cli

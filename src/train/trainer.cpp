@@ -11,6 +11,7 @@
 #include "eval/evaluate.h"
 #include "log/log.h"
 #include "models/registry.h"
+#include "models/weights.h"
 #include "train/checkpoint.h"
 #include "train/device.h"
 #include "train/optimizer.h"
@@ -61,6 +62,7 @@ TrainResult train(const RunConfig& config) {
                 "), ", val_set.size(), " val (", data.val_split, "), ", train_set.classes.size(), " classes"));
 
   ModelPtr model = build_model(config.model, static_cast<int64_t>(train_set.classes.size()), train_set.channels());
+  init_model_weights(*model, config.model);
   model->to(device);
   log::info(cat("model: ", model->name(), ", ", count_parameters(*model), " parameters, device ", device.str(),
                 ", ", threads, " threads"));
