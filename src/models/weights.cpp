@@ -38,9 +38,9 @@ bool skipped_by(const std::string& name, const std::vector<std::string>& prefixe
   return false;
 }
 
-std::string names_text(const std::vector<std::string>& names) {
+std::string names_text(const std::vector<std::string>& names, const std::string& separator = ", ") {
   std::vector<std::string> shown(names.begin(), names.begin() + std::min(names.size(), kProblemsShown));
-  std::string text = join(shown, ", ");
+  std::string text = join(shown, separator);
   if (names.size() > shown.size()) text += cat(" and ", names.size() - shown.size(), " more");
   return text;
 }
@@ -143,7 +143,7 @@ LoadReport load_state_dict(torch::nn::Module& model, const StateDict& weights, c
     }
   }
   if (options.strict && !problems.empty())
-    throw CheckpointError(cat(origin, " does not fit the model: ", names_text(problems)));
+    throw CheckpointError(cat(origin, " does not fit the model: ", names_text(problems, "; ")));
 
   torch::NoGradGuard no_grad;
   for (auto& [target, source] : copies) target.copy_(source.to(target.scalar_type()));
