@@ -10,6 +10,8 @@
                              "logits_f32" (float32 model) and "logits_f64" (the model in float64)
         nested.pt            torch.save({"epoch": 3, "model": {"module." + name: tensor}}), the
                              layout of a DataParallel training checkpoint
+        pickled.pth          the same with an argparse.Namespace beside the weights, as the SOFT
+                             reference release saves them: only Python can read it
   make_timm_reference.py logits WEIGHTS INPUT OUTPUT
       Loads WEIGHTS (safetensors, e.g. exported by softvit) into timm's deit_tiny_patch16_224 with
       load_state_dict(strict=True), and writes the eval-mode logits of INPUT's "input" tensor to
@@ -50,6 +52,7 @@ def make_reference(out_dir):
     save_file({"input": images, **eval_logits(model, images)}, os.path.join(out_dir, "io.safetensors"))
     nested = {"epoch": 3, "model": {"module." + name: tensor.clone() for name, tensor in state.items()}}
     torch.save(nested, os.path.join(out_dir, "nested.pt"))
+    torch.save({"args": argparse.Namespace(model=MODEL), **nested}, os.path.join(out_dir, "pickled.pth"))
 
 
 def run_logits(weights, input_file, output):

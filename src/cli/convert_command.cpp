@@ -39,8 +39,9 @@ void import_weights(const ConvertArgs& args) {
   const std::map<std::string, std::string> metadata = read_weights_metadata(args.weights);
   // The config a softvit export carries rebuilds the same model; otherwise start from defaults.
   const auto saved = metadata.find("softvit_config");
-  RunConfig config = saved != metadata.end() ? parse_config(saved->second, args.weights + " (saved config)", args.overrides)
-                                             : parse_config("", "softvit convert", args.overrides);
+  RunConfig config = saved != metadata.end()
+                         ? parse_config(saved->second, args.weights + " (saved config)", args.overrides)
+                         : parse_config("", "softvit convert", args.overrides);
   if (!args.model.empty())
     config.model.name = args.model;
   else if (saved == metadata.end() && metadata.count("model"))
@@ -72,15 +73,18 @@ void import_weights(const ConvertArgs& args) {
 
 void add_convert_command(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();
-  auto* cmd = app.add_subcommand("convert", "convert model weights: checkpoint -> safetensors, or weights -> checkpoint");
+  auto* cmd = app.add_subcommand(
+      "convert", "convert model weights: checkpoint -> safetensors, or weights -> checkpoint");
   auto* from_checkpoint =
-      cmd->add_option("--checkpoint", args->checkpoint, "softvit checkpoint (.pt) to export")->check(CLI::ExistingFile);
+      cmd->add_option("--checkpoint", args->checkpoint, "softvit checkpoint (.pt) to export")
+          ->check(CLI::ExistingFile);
   auto* from_weights = cmd->add_option("--weights", args->weights, "weights (.safetensors or .pt) to import")
                            ->check(CLI::ExistingFile);
   from_checkpoint->excludes(from_weights);
   cmd->add_option("--model", args->model, "registered model the weights are for (import)");
   cmd->add_option("--set", args->overrides, "override an option of the model's config: key=value (import)");
-  cmd->add_option("-o,--output", args->output, "file to write: .safetensors (export) or .pt (import)")->required();
+  cmd->add_option("-o,--output", args->output, "file to write: .safetensors (export) or .pt (import)")
+      ->required();
   cmd->callback([args] {
     if (!args->checkpoint.empty())
       export_checkpoint(*args);

@@ -32,7 +32,8 @@ StateDict rename_weights(const StateDict& weights, const NameMap& map, const std
     const std::string renamed = map(name);
     if (renamed.empty()) continue;
     if (const auto clash = source_of.find(renamed); clash != source_of.end())
-      throw CheckpointError(cat(origin, ": tensors '", clash->second, "' and '", name, "' both map to '", renamed, "'"));
+      throw CheckpointError(
+          cat(origin, ": tensors '", clash->second, "' and '", name, "' both map to '", renamed, "'"));
     source_of[renamed] = name;
     out[renamed] = tensor;
   }

@@ -30,11 +30,21 @@ struct DtypeName {
 
 const std::vector<DtypeName>& dtype_names() {
   static const std::vector<DtypeName> table = {
-      {"F64", torch::kFloat64},         {"F32", torch::kFloat32},      {"F16", torch::kFloat16},
-      {"BF16", torch::kBFloat16},       {"F8_E4M3", torch::kFloat8_e4m3fn}, {"F8_E5M2", torch::kFloat8_e5m2},
-      {"I64", torch::kInt64},           {"I32", torch::kInt32},        {"I16", torch::kInt16},
-      {"I8", torch::kInt8},             {"U64", torch::kUInt64},       {"U32", torch::kUInt32},
-      {"U16", torch::kUInt16},          {"U8", torch::kUInt8},         {"BOOL", torch::kBool},
+      {"F64", torch::kFloat64},
+      {"F32", torch::kFloat32},
+      {"F16", torch::kFloat16},
+      {"BF16", torch::kBFloat16},
+      {"F8_E4M3", torch::kFloat8_e4m3fn},
+      {"F8_E5M2", torch::kFloat8_e5m2},
+      {"I64", torch::kInt64},
+      {"I32", torch::kInt32},
+      {"I16", torch::kInt16},
+      {"I8", torch::kInt8},
+      {"U64", torch::kUInt64},
+      {"U32", torch::kUInt32},
+      {"U16", torch::kUInt16},
+      {"U8", torch::kUInt8},
+      {"BOOL", torch::kBool},
   };
   return table;
 }
@@ -82,7 +92,8 @@ class HeaderReader {
     for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | size_bytes[i];
     if (header_size > file_size - 8)
       fail(cat("header length ", header_size, " runs past the end of the file (", file_size, " bytes)"));
-    if (header_size > kMaxHeaderBytes) fail(cat("header length ", header_size, " exceeds the limit of ", kMaxHeaderBytes));
+    if (header_size > kMaxHeaderBytes)
+      fail(cat("header length ", header_size, " exceeds the limit of ", kMaxHeaderBytes));
     std::string text(header_size, '\0');
     in.read(text.data(), static_cast<std::streamsize>(header_size));
     if (!in) fail("cannot read the header");
@@ -137,7 +148,8 @@ class HeaderReader {
     if (!value["dtype"].is_string()) fail(name, "has a dtype that is not a string");
     const std::string dtype = value["dtype"].get<std::string>();
     const auto& table = dtype_names();
-    const auto known = std::find_if(table.begin(), table.end(), [&](const DtypeName& d) { return dtype == d.name; });
+    const auto known =
+        std::find_if(table.begin(), table.end(), [&](const DtypeName& d) { return dtype == d.name; });
     if (known == table.end()) {
       std::vector<std::string> names;
       for (const auto& d : table) names.push_back(d.name);
@@ -148,7 +160,8 @@ class HeaderReader {
     const json& shape = value["shape"];
     if (!shape.is_array()) fail(name, "has a shape that is not a list");
     for (const auto& d : shape) {
-      if (!d.is_number_unsigned() || d.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      if (!d.is_number_unsigned() ||
+          d.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         fail(name, cat("has shape ", shape.dump(), ": dimensions must be integers >= 0"));
       e.shape.push_back(d.get<int64_t>());
     }
@@ -158,9 +171,11 @@ class HeaderReader {
       fail(name, cat("has data_offsets ", offsets.dump(), ": expected [begin, end], integers >= 0"));
     e.begin = offsets[0].get<uint64_t>();
     e.end = offsets[1].get<uint64_t>();
-    if (e.begin > e.end) fail(name, cat("has data_offsets [", e.begin, ", ", e.end, "] that end before they begin"));
+    if (e.begin > e.end)
+      fail(name, cat("has data_offsets [", e.begin, ", ", e.end, "] that end before they begin"));
     if (e.end > data_size)
-      fail(name, cat("has data_offsets [", e.begin, ", ", e.end, "] past the end of the data (", data_size, " bytes)"));
+      fail(name, cat("has data_offsets [", e.begin, ", ", e.end, "] past the end of the data (", data_size,
+                     " bytes)"));
 
     uint64_t bytes = c10::elementSize(e.dtype);
     for (int64_t d : e.shape)
@@ -175,16 +190,18 @@ class HeaderReader {
   // Every data byte belongs to exactly one tensor: no overlaps (two tensors sharing bytes) and no
   // holes (bytes no tensor owns), as the reference implementation demands.
   void check_layout(std::vector<Entry> entries, uint64_t data_size) const {
-    std::sort(entries.begin(), entries.end(),
-              [](const Entry& a, const Entry& b) { return std::tie(a.begin, a.end) < std::tie(b.begin, b.end); });
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+      return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
+    });
     uint64_t covered = 0;
     const Entry* previous = nullptr;
     for (const auto& e : entries) {
       if (e.begin < covered)
-        fail(e.name, cat("has data_offsets [", e.begin, ", ", e.end, "] that overlap tensor '", previous->name, "' [",
-                         previous->begin, ", ", previous->end, "]"));
+        fail(e.name, cat("has data_offsets [", e.begin, ", ", e.end, "] that overlap tensor '",
+                         previous->name, "' [", previous->begin, ", ", previous->end, "]"));
       if (e.begin > covered)
-        fail(cat("data bytes [", covered, ", ", e.begin, ") belong to no tensor (before tensor '", e.name, "')"));
+        fail(cat("data bytes [", covered, ", ", e.begin, ") belong to no tensor (before tensor '", e.name,
+                 "')"));
       covered = e.end;
       previous = &e;
     }
@@ -264,7 +281,8 @@ void write_safetensors(const std::string& path, const std::map<std::string, torc
   for (int i = 0; i < 8; ++i) file.push_back(static_cast<char>((text.size() >> (8 * i)) & 0xff));
   file += text;
   for (const auto& [name, tensor] : order)
-    if (tensor.numel() > 0) file.append(static_cast<const char*>(tensor.data_ptr()), tensor.numel() * tensor.element_size());
+    if (tensor.numel() > 0)
+      file.append(static_cast<const char*>(tensor.data_ptr()), tensor.numel() * tensor.element_size());
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   write_file_atomic(path, file.data(), file.size());

@@ -7,7 +7,6 @@
 #include <fstream>
 #include <optional>
 
-#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/strings.h"
 #include "core/version.h"
@@ -32,7 +31,8 @@ bool skipped_by(const std::string& name, const std::vector<std::string>& prefixe
   for (const auto& p : prefixes) {
     if (p.empty()) continue;
     if (name == p) return true;
-    if (name.size() > p.size() && name.compare(0, p.size(), p) == 0 && (p.back() == '.' || name[p.size()] == '.'))
+    if (name.size() > p.size() && name.compare(0, p.size(), p) == 0 &&
+        (p.back() == '.' || name[p.size()] == '.'))
       return true;
   }
   return false;
@@ -73,22 +73,25 @@ StateDict find_state_dict(const c10::IValue& value, const std::string& path, int
       if (dict.contains(key)) return find_state_dict(dict.at(key), path, depth + 1);
     std::vector<std::string> keys;
     for (const auto& entry : dict) keys.push_back(entry.key().isString() ? entry.key().toStringRef() : "?");
-    throw CheckpointError(cat("'", path, "' holds no dict of tensors (its keys: ", names_text(keys),
-                              "; expected the tensors at the top or under state_dict, model_state_dict, model or module)"));
+    throw CheckpointError(
+        cat("'", path, "' holds no dict of tensors (its keys: ", names_text(keys),
+            "; expected the tensors at the top or under state_dict, model_state_dict, model or module)"));
   }
   throw CheckpointError(cat("'", path, "' holds no dict of tensors under state_dict, model or module"));
 }
 
 StateDict read_torch_file(const std::string& path) {
-  const std::string bytes = read_file(path);
+  std::ifstream in(path, std::ios::binary);
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw CheckpointError(cat("cannot read '", path, "'"));
   c10::IValue value;
   try {
-    value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+    value = torch::pickle_load(bytes);
   } catch (const c10::Error& e) {
     const std::string why = split(e.what_without_backtrace(), '\n').front();
-    throw CheckpointError(cat("cannot read '", path, "' as a torch file (", why,
-                              "); it may hold Python objects: save its state dict with "
-                              "safetensors.torch.save_file in Python and load that"));
+    throw CheckpointError(
+        cat("cannot read '", path, "' as a torch file (", why,
+            "); if it pickles Python objects, convert it with scripts/torch_to_safetensors.py"));
   }
   return find_state_dict(value, path);
 }
@@ -125,9 +128,10 @@ LoadReport load_state_dict(torch::nn::Module& model, const StateDict& weights, c
       report.missing.push_back(name);
       problems.push_back(cat("lacks tensor '", name, "' ", shape_text(target)));
     } else if (!found->second.sizes().equals(target.sizes())) {
-      report.misshaped.push_back(cat(name, ": weights ", shape_text(found->second), ", model ", shape_text(target)));
-      problems.push_back(cat("tensor '", name, "' has shape ", shape_text(found->second), ", the model expects ",
-                             shape_text(target)));
+      report.misshaped.push_back(
+          cat(name, ": weights ", shape_text(found->second), ", model ", shape_text(target)));
+      problems.push_back(cat("tensor '", name, "' has shape ", shape_text(found->second),
+                             ", the model expects ", shape_text(target)));
     } else {
       report.loaded.push_back(name);
       copies.emplace_back(target, found->second);

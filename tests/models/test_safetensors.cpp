@@ -31,17 +31,20 @@ std::string bytes_of(const torch::Tensor& t) {
 torch::Tensor random_bits(torch::ScalarType dtype, std::vector<int64_t> shape) {
   int64_t numel = 1;
   for (auto d : shape) numel *= d;
-  if (dtype == torch::kBool) return torch::randint(0, 2, {numel}, torch::kUInt8).view(torch::kBool).reshape(shape);
+  if (dtype == torch::kBool)
+    return torch::randint(0, 2, {numel}, torch::kUInt8).view(torch::kBool).reshape(shape);
   const int64_t bytes = numel * static_cast<int64_t>(c10::elementSize(dtype));
   return torch::randint(0, 256, {bytes}, torch::kUInt8).view(dtype).reshape(shape);
 }
 
 }  // namespace
 
-TEST_CASE("safetensors: a file written by hand from the format description reads back", "[models][safetensors]") {
+TEST_CASE("safetensors: a file written by hand from the format description reads back",
+          "[models][safetensors]") {
   TempDir dir;
   // 1.5f, -2.0f as little-endian float32; -3 as little-endian int16; 1 as bool.
-  const std::string data = std::string("\x00\x00\xc0\x3f\x00\x00\x00\xc0", 8) + std::string("\xfd\xff", 2) + "\x01";
+  const std::string data =
+      std::string("\x00\x00\xc0\x3f\x00\x00\x00\xc0", 8) + std::string("\xfd\xff", 2) + "\x01";
   const std::string header =
       R"({"b":{"dtype":"I16","shape":[1,1],"data_offsets":[8,10]},"__metadata__":{"k":"v"},)"
       R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"c":{"dtype":"BOOL","shape":[],"data_offsets":[10,11]}}  )";
@@ -63,12 +66,21 @@ TEST_CASE("safetensors: a file written by hand from the format description reads
 TEST_CASE("safetensors: every dtype round-trips bit for bit", "[models][safetensors]") {
   TempDir dir;
   torch::manual_seed(3);
-  const std::vector<std::pair<std::string, torch::ScalarType>> dtypes = {
-      {"F64", torch::kFloat64}, {"F32", torch::kFloat32},        {"F16", torch::kFloat16},
-      {"BF16", torch::kBFloat16}, {"F8_E4M3", torch::kFloat8_e4m3fn}, {"F8_E5M2", torch::kFloat8_e5m2},
-      {"I64", torch::kInt64},   {"I32", torch::kInt32},          {"I16", torch::kInt16},
-      {"I8", torch::kInt8},     {"U64", torch::kUInt64},         {"U32", torch::kUInt32},
-      {"U16", torch::kUInt16},  {"U8", torch::kUInt8},           {"BOOL", torch::kBool}};
+  const std::vector<std::pair<std::string, torch::ScalarType>> dtypes = {{"F64", torch::kFloat64},
+                                                                         {"F32", torch::kFloat32},
+                                                                         {"F16", torch::kFloat16},
+                                                                         {"BF16", torch::kBFloat16},
+                                                                         {"F8_E4M3", torch::kFloat8_e4m3fn},
+                                                                         {"F8_E5M2", torch::kFloat8_e5m2},
+                                                                         {"I64", torch::kInt64},
+                                                                         {"I32", torch::kInt32},
+                                                                         {"I16", torch::kInt16},
+                                                                         {"I8", torch::kInt8},
+                                                                         {"U64", torch::kUInt64},
+                                                                         {"U32", torch::kUInt32},
+                                                                         {"U16", torch::kUInt16},
+                                                                         {"U8", torch::kUInt8},
+                                                                         {"BOOL", torch::kBool}};
   std::map<std::string, torch::Tensor> tensors;
   for (const auto& [name, dtype] : dtypes) {
     CHECK(safetensors_dtype_name(dtype) == name);
@@ -144,28 +156,43 @@ TEST_CASE("safetensors: damaged files are errors naming the file and the tensor"
 
   fails_with(damaged(R"({"a":{"dtype":"F32",)"), "not valid JSON");
   fails_with(damaged(R"([1, 2])"), "not a JSON object");
-  fails_with(damaged(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,80]}})"), "'a' has data_offsets [0, 80]");
-  fails_with(damaged(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})"), "'a' has data_offsets [8, 0]");
-  fails_with(damaged(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})"), "'a' has shape [3] of F32, which needs 12 bytes");
-  fails_with(damaged(R"({"a":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}})"), "'a' has shape [2] of F64");
-  fails_with(damaged(R"({"a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}})"), "'a' has unknown dtype 'C64'");
+  fails_with(damaged(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,80]}})"),
+             "'a' has data_offsets [0, 80]");
+  fails_with(damaged(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})"),
+             "'a' has data_offsets [8, 0]");
+  fails_with(damaged(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})"),
+             "'a' has shape [3] of F32, which needs 12 bytes");
+  fails_with(damaged(R"({"a":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}})"),
+             "'a' has shape [2] of F64");
+  fails_with(damaged(R"({"a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}})"),
+             "'a' has unknown dtype 'C64'");
   fails_with(damaged(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})"), "'a' has shape [-2]");
   fails_with(damaged(R"({"a":{"dtype":"F32","data_offsets":[0,8]}})"), "'a' has no 'shape'");
   fails_with(damaged(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0]}})"), "'a' has data_offsets [0]");
-  fails_with(damaged(R"({"a":{"dtype":"U8","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}})"),
-             "too large");
-  fails_with(damaged(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})"),
-             "'b' has data_offsets [4, 8] that overlap tensor 'a'");
-  fails_with(damaged(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[2],"data_offsets":[6,8]}})"),
-             "data bytes [4, 6) belong to no tensor");
-  fails_with(damaged(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})"), "data bytes [4, 8) belong to no tensor");
-  fails_with(damaged(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}})"),
-             "'a' appears twice");
-  fails_with(damaged(R"({"a":{"dtype":"BOOL","shape":[8],"data_offsets":[0,8]}})", std::string("\x01\x02\0\0\0\0\0\0", 8)),
+  fails_with(
+      damaged(R"({"a":{"dtype":"U8","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}})"),
+      "too large");
+  fails_with(
+      damaged(
+          R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})"),
+      "'b' has data_offsets [4, 8] that overlap tensor 'a'");
+  fails_with(
+      damaged(
+          R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[2],"data_offsets":[6,8]}})"),
+      "data bytes [4, 6) belong to no tensor");
+  fails_with(damaged(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})"),
+             "data bytes [4, 8) belong to no tensor");
+  fails_with(
+      damaged(
+          R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"U8","shape":[8],"data_offsets":[0,8]}})"),
+      "'a' appears twice");
+  fails_with(damaged(R"({"a":{"dtype":"BOOL","shape":[8],"data_offsets":[0,8]}})",
+                     std::string("\x01\x02\0\0\0\0\0\0", 8)),
              "'a' is BOOL but holds bytes other than 0 and 1");
   fails_with(damaged(R"({"__metadata__":{"k":3},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})"),
              "__metadata__ value of 'k' is not a string");
-  CHECK_THROWS_WITH(read_safetensors(dir.path("missing.safetensors")), Catch::Contains("missing.safetensors"));
+  CHECK_THROWS_WITH(read_safetensors(dir.path("missing.safetensors")),
+                    Catch::Contains("missing.safetensors"));
 }
 
 TEST_CASE("safetensors: the writer refuses what the format cannot hold", "[models][safetensors]") {
@@ -173,7 +200,8 @@ TEST_CASE("safetensors: the writer refuses what the format cannot hold", "[model
   const std::string path = dir.path("w.safetensors");
   CHECK_THROWS_WITH(write_safetensors(path, {{"z", torch::zeros({2}, torch::kComplexFloat)}}),
                     Catch::Contains("ComplexFloat"));
-  CHECK_THROWS_WITH(write_safetensors(path, {{"__metadata__", torch::zeros({2})}}), Catch::Contains("__metadata__"));
+  CHECK_THROWS_WITH(write_safetensors(path, {{"__metadata__", torch::zeros({2})}}),
+                    Catch::Contains("__metadata__"));
   CHECK_THROWS_WITH(write_safetensors(path, {{"x", torch::Tensor()}}), Catch::Contains("'x'"));
   CHECK_FALSE(std::filesystem::exists(path));
 }

@@ -71,10 +71,12 @@ TEST_CASE("weights: tensors are converted to the parameter's dtype", "[models][w
     CHECK(torch::equal(tensor, doubles.at(name).to(torch::kFloat32)));
   }
   load_state_dict(*model, halves, {}, "halves");
-  for (const auto& [name, tensor] : model_state_dict(*model)) CHECK(torch::equal(tensor, halves.at(name).to(torch::kFloat32)));
+  for (const auto& [name, tensor] : model_state_dict(*model))
+    CHECK(torch::equal(tensor, halves.at(name).to(torch::kFloat32)));
 }
 
-TEST_CASE("weights: strict errors name every tensor and both shapes and change nothing", "[models][weights]") {
+TEST_CASE("weights: strict errors name every tensor and both shapes and change nothing",
+          "[models][weights]") {
   StateDict source = snapshot(*mini(2, 5, 0));
   source.erase("blocks.1.norm1.bias");
   source["extra.weight"] = torch::zeros({3});
@@ -87,7 +89,8 @@ TEST_CASE("weights: strict errors name every tensor and both shapes and change n
     const std::string message = e.what();
     INFO(message);
     CHECK(message.find("weights 'w.safetensors'") != std::string::npos);
-    CHECK(message.find("tensor 'head.weight' has shape [5, 32], the model expects [10, 32]") != std::string::npos);
+    CHECK(message.find("tensor 'head.weight' has shape [5, 32], the model expects [10, 32]") !=
+          std::string::npos);
     CHECK(message.find("tensor 'head.bias' has shape [5], the model expects [10]") != std::string::npos);
     CHECK(message.find("lacks tensor 'blocks.1.norm1.bias' [32]") != std::string::npos);
     CHECK(message.find("has tensor 'extra.weight' [3] that the model does not") != std::string::npos);
@@ -113,12 +116,14 @@ TEST_CASE("weights: init_skip leaves a classifier of another size out", "[models
   // A prefix names a module path, not any name that starts with the same letters.
   StateDict with_dist = source;
   with_dist["head_dist.weight"] = torch::zeros({2});
-  CHECK_THROWS_WITH(load_state_dict(*model, with_dist, options, "pretrained"), Catch::Contains("'head_dist.weight'"));
+  CHECK_THROWS_WITH(load_state_dict(*model, with_dist, options, "pretrained"),
+                    Catch::Contains("'head_dist.weight'"));
   options.skip = {"blocks.1."};
   StateDict shallow = source;
   for (const auto& [name, tensor] : source)
     if (name.rfind("blocks.1.", 0) == 0) shallow.erase(name);
-  CHECK_THROWS_WITH(load_state_dict(*model, shallow, options, "pretrained"), Catch::Contains("'head.weight'"));
+  CHECK_THROWS_WITH(load_state_dict(*model, shallow, options, "pretrained"),
+                    Catch::Contains("'head.weight'"));
 }
 
 TEST_CASE("weights: a lenient load takes what fits and reports the rest", "[models][weights]") {
@@ -132,7 +137,8 @@ TEST_CASE("weights: a lenient load takes what fits and reports the rest", "[mode
   const LoadReport report = load_state_dict(*model, source, options, "lenient");
   CHECK(report.missing == std::vector<std::string>{"norm.weight"});
   CHECK(report.unexpected == std::vector<std::string>{"extra.weight"});
-  CHECK(report.misshaped == std::vector<std::string>{"head.bias: weights [5], model [10]", "head.weight: weights [5, 32], model [10, 32]"});
+  CHECK(report.misshaped == std::vector<std::string>{"head.bias: weights [5], model [10]",
+                                                     "head.weight: weights [5, 32], model [10, 32]"});
   const StateDict after = snapshot(*model);
   CHECK(torch::equal(after.at("norm.weight"), before.at("norm.weight")));
   CHECK(torch::equal(after.at("head.weight"), before.at("head.weight")));
@@ -169,7 +175,8 @@ TEST_CASE("weights: renames go through the family's name map and clashes are err
                     Catch::Contains("'f.pt'") && Catch::Contains("'new.w'") && Catch::Contains("'old.w'"));
 }
 
-TEST_CASE("weights: saved weights carry metadata and read back as safetensors or from a checkpoint", "[models][weights]") {
+TEST_CASE("weights: saved weights carry metadata and read back as safetensors or from a checkpoint",
+          "[models][weights]") {
   TempDir dir;
   auto model = mini(1, 10, 0);
   save_weights(dir.path("w.safetensors"), *model, {{"classes", "[\"a\"]"}});
@@ -189,7 +196,8 @@ TEST_CASE("weights: saved weights carry metadata and read back as safetensors or
   CHECK_THROWS_WITH(read_weights(dir.path("junk.pt")), Catch::Contains("junk.pt"));
 }
 
-TEST_CASE("weights: model.init_from initialises a built model and init_skip fine-tunes on other classes", "[models][weights]") {
+TEST_CASE("weights: model.init_from initialises a built model and init_skip fine-tunes on other classes",
+          "[models][weights]") {
   TempDir dir;
   auto pretrained = mini(2, 1000, 0);
   save_weights(dir.path("pre.safetensors"), *pretrained);
@@ -203,8 +211,9 @@ TEST_CASE("weights: model.init_from initialises a built model and init_skip fine
 
   section.init_from = dir.path("pre.safetensors");
   auto model = mini(2, 10, 1);
-  CHECK_THROWS_WITH(init_model_weights(*model, section),
-                    Catch::Contains("pre.safetensors") && Catch::Contains("[1000, 32]") && Catch::Contains("model.init_skip"));
+  CHECK_THROWS_WITH(init_model_weights(*model, section), Catch::Contains("pre.safetensors") &&
+                                                             Catch::Contains("[1000, 32]") &&
+                                                             Catch::Contains("model.init_skip"));
   section.init_skip = {"head"};
   const LoadReport report = init_model_weights(*model, section);
   CHECK(report.skipped.size() == 2);
