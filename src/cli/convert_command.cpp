@@ -38,10 +38,13 @@ void export_checkpoint(const ConvertArgs& args) {
 void import_weights(const ConvertArgs& args) {
   const std::map<std::string, std::string> metadata = read_weights_metadata(args.weights);
   // The config a softvit export carries rebuilds the same model; otherwise start from defaults.
+  // Its run's own init options (e.g. init_skip: [head]) must not apply to this load.
+  std::vector<std::string> overrides = {"model.init_strict=true", "model.init_skip=[]"};
+  overrides.insert(overrides.end(), args.overrides.begin(), args.overrides.end());
   const auto saved = metadata.find("softvit_config");
   RunConfig config = saved != metadata.end()
-                         ? parse_config(saved->second, args.weights + " (saved config)", args.overrides)
-                         : parse_config("", "softvit convert", args.overrides);
+                         ? parse_config(saved->second, args.weights + " (saved config)", overrides)
+                         : parse_config("", "softvit convert", overrides);
   if (!args.model.empty())
     config.model.name = args.model;
   else if (saved == metadata.end() && metadata.count("model"))
