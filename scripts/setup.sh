@@ -4,6 +4,8 @@
 #   - LibTorch from the torch==2.11.0 PyPI wheel, in a virtual environment outside the checkout
 #     (SOFTVIT_VENV, default ~/.cache/softvit/venv); reused on later runs. Where python3 already
 #     has torch 2.11 (the GPU machine) that one is used.
+#   - timm and safetensors in that virtual environment, for the test that checks softvit's ViT
+#     against timm's (scripts/make_timm_reference.py); pip runs only when one of them is missing.
 # Prints nothing else on stdout but the final "torch prefix" line, so callers can capture it.
 set -euo pipefail
 
@@ -40,13 +42,35 @@ if torch.__version__.split('+')[0] == "$TORCH_VERSION":
 PY
 }
 
+# timm and safetensors for the reference test, pinned to the venv's torch so that pip never swaps it.
+# Not fatal: without them that test warns and skips.
+install_reference_packages() { # $1: the venv's python
+  # find_spec looks the modules up without importing them (importing timm takes seconds).
+  if "$1" -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ('timm', 'safetensors')))" 2>/dev/null; then
+    log "timm and safetensors: present"
+    return
+  fi
+  log "installing timm and safetensors into $SOFTVIT_VENV"
+  local constraints
+  constraints=$(mktemp)
+  echo "torch==$TORCH_VERSION" >"$constraints"
+  "$1" -m pip install -q -c "$constraints" timm safetensors >&2 ||
+    log "could not install timm and safetensors: the timm reference test will be skipped"
+  rm -f "$constraints"
+}
+
 install_torch() {
   local prefix
   prefix=$(torch_prefix_of python3 || true)
   if [ -n "$prefix" ]; then log "using the system python's torch $TORCH_VERSION"; echo "$prefix"; return; fi
   if [ -x "$SOFTVIT_VENV/bin/python" ]; then
     prefix=$(torch_prefix_of "$SOFTVIT_VENV/bin/python" || true)
-    if [ -n "$prefix" ]; then log "reusing torch $TORCH_VERSION in $SOFTVIT_VENV"; echo "$prefix"; return; fi
+    if [ -n "$prefix" ]; then
+      log "reusing torch $TORCH_VERSION in $SOFTVIT_VENV"
+      install_reference_packages "$SOFTVIT_VENV/bin/python"
+      echo "$prefix"
+      return
+    fi
   fi
   log "installing torch==$TORCH_VERSION into $SOFTVIT_VENV (a few GB, once per machine)"
   mkdir -p "$(dirname "$SOFTVIT_VENV")"
@@ -55,6 +79,7 @@ install_torch() {
   "$SOFTVIT_VENV/bin/python" -m pip install -q "torch==$TORCH_VERSION" numpy >&2
   prefix=$(torch_prefix_of "$SOFTVIT_VENV/bin/python")
   [ -n "$prefix" ] || { log "torch $TORCH_VERSION did not install"; exit 1; }
+  install_reference_packages "$SOFTVIT_VENV/bin/python"
   echo "$prefix"
 }
 

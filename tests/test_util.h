@@ -1,8 +1,12 @@
-// Helpers shared by the tests: a temporary folder that removes itself.
+// Helpers shared by the tests: a temporary folder that removes itself, the softvit binary.
 #pragma once
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <string>
 
 struct TempDir {
@@ -24,3 +28,19 @@ struct TempDir {
     return p.string();
   }
 };
+
+// Runs the softvit binary with `args` (a shell command line) and collects stdout and stderr.
+struct SoftvitRun {
+  int status;  // exit status; -1 when killed by a signal
+  std::string text;
+};
+inline SoftvitRun run_softvit(const std::string& args) {
+  const std::string command = std::string(SOFTVIT_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot run " + command);
+  std::string text;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) text.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}

@@ -6,17 +6,19 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/version.h"
 #include "log/log.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"softvit: SOFT, softmax-free and softmax vision transformers on LibTorch"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "softvit 0.1.0");
+  app.set_version_flag("--version", std::string("softvit ") + softvit::kVersion);
   softvit::cli::add_train_command(app);
   softvit::cli::add_eval_command(app);
   softvit::cli::add_config_command(app);
   softvit::cli::add_models_command(app);
   softvit::cli::add_bench_command(app);
+  softvit::cli::add_convert_command(app);
   softvit::log::init_console();
   try {
     app.parse(argc, argv);

@@ -1,4 +1,5 @@
-// softvit train --config F [--set key=value ...] [--output DIR]
+// softvit train --config F [--set key=value ...] [--output DIR] [--init-from WEIGHTS]
+// softvit train --resume DIR [--set key=value ...]
 #include <cstdlib>
 #include <iostream>
 
@@ -11,7 +12,7 @@ namespace softvit::cli {
 
 void add_train_command(CLI::App& app) {
   struct Args {
-    std::string config, output, resume;
+    std::string config, output, resume, init_from;
     std::vector<std::string> overrides;
     int64_t stop_after_steps = 0;
   };
@@ -23,6 +24,8 @@ void add_train_command(CLI::App& app) {
                      ->excludes(config);
   cmd->add_option("--set", args->overrides, "override an option: key=value (repeatable)");
   cmd->add_option("-o,--output", args->output, "run folder (overrides run.output)")->excludes(resume);
+  cmd->add_option("--init-from", args->init_from, "start from these weights, .safetensors or .pt (sets model.init_from)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--stop-after-steps", args->stop_after_steps,
                   "save and stop after this many optimizer steps in total (resume later)");
   cmd->callback([args] {
@@ -36,6 +39,7 @@ void add_train_command(CLI::App& app) {
     } else {
       config = load_config(args->config, args->overrides);
       if (!args->output.empty()) config.run.output = args->output;
+      if (!args->init_from.empty()) config.model.init_from = args->init_from;
     }
     log::init_console(log::parse_level(config.run.log_level));
     const TrainResult result = train(config, options);

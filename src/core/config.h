@@ -29,6 +29,11 @@ struct ModelSection {
   double mlp_ratio = 0;
   double drop_rate = 0.0;
   double drop_path = 0.0;
+  // Starting weights (fine-tuning): a .safetensors file or a .pt (softvit checkpoint or torch
+  // state dict); empty: random init.
+  std::string init_from = "";
+  bool init_strict = true;                     // missing, unexpected or misshaped tensors are errors
+  std::vector<std::string> init_skip = {};     // tensor names or module paths not loaded, e.g. [head]
 };
 
 struct DataSection {

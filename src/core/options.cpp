@@ -27,6 +27,9 @@ Schema build_schema() {
   SOFTVIT_OPTION(model.mlp_ratio, "MLP hidden width / embedding width; 0: the model's own");
   SOFTVIT_OPTION(model.drop_rate, "dropout after the embedding and before the head");
   SOFTVIT_OPTION(model.drop_path, "stochastic depth rate, linear over depth");
+  SOFTVIT_OPTION(model.init_from, "start from these weights: .safetensors or .pt; empty: random init");
+  SOFTVIT_OPTION(model.init_strict, "init_from must match the model exactly (names and shapes)");
+  SOFTVIT_OPTION(model.init_skip, "tensor names or module paths init_from leaves out, e.g. [head]");
 
   SOFTVIT_OPTION(data.source, "dataset format: idx (MNIST family, gzip)");
   SOFTVIT_OPTION(data.root, "dataset folder");

@@ -129,7 +129,8 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
     d.insert("optimizer", stream.str());
   }
   const std::vector<char> bytes = torch::pickle_save(d);
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty())
+    std::filesystem::create_directories(parent);
   write_file_atomic(path, bytes.data(), bytes.size());
 }
 

@@ -13,6 +13,7 @@
 #include "eval/evaluate.h"
 #include "log/log.h"
 #include "models/registry.h"
+#include "models/weights.h"
 #include "train/autocast.h"
 #include "train/checkpoint.h"
 #include "train/device.h"
@@ -124,6 +125,7 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
 
   const auto classes = static_cast<int64_t>(train_set_.classes.size());
   model_ = build_model(config_.model, classes, train_set_.channels());
+  if (!options_.resume) init_model_weights(*model_, config_.model);  // a resume loads its own weights
   model_->to(device_);
   if (config_.train.ema_decay > 0) {
     ema_ = std::make_unique<ModelEma>(build_model(config_.model, classes, train_set_.channels()), *model_,
