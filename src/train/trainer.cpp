@@ -9,6 +9,7 @@
 #include "core/strings.h"
 #include "data/batch_loader.h"
 #include "eval/evaluate.h"
+#include "eval/plots.h"
 #include "log/log.h"
 #include "models/registry.h"
 #include "train/checkpoint.h"
@@ -148,6 +149,7 @@ TrainResult train(const RunConfig& config) {
                          lr,          epoch_images / std::max(epoch_train_s, 1e-9),
                          seconds_since(epoch_start)};
     run_log.epoch(summary, {{"val_top5", val.top5}, {"step", step}});
+    refresh_training_curves(run_dir);  // run_dir/curves.png
     log::info(cat("epoch ", epoch + 1, "/", config.train.epochs, " done: train loss ", fixed(summary.train_loss, 4),
                   ", val loss ", fixed(val.loss, 4), ", val top-1 ", fixed(100 * val.top1, 2), "%, ",
                   fixed(summary.img_s, 0), " img/s, ", duration(summary.seconds)));
