@@ -72,8 +72,8 @@ void add_eval_command(CLI::App& app) {
       ->excludes(output);
   cmd->footer(
       "Without --output or --output-dir the metrics JSON goes to stdout and no files are written.\n"
-      "Metric options: --set eval.threshold=0.5 eval.positive_class=1 eval.bootstrap=1000 "
-      "eval.bootstrap_seed=0 eval.ece_bins=15");
+      "Metric options and defaults (change with --set key=value): eval.threshold=0.5 eval.positive_class=1 "
+      "eval.bootstrap=1000 eval.bootstrap_seed=0 eval.ece_bins=15");
   cmd->callback([args] {
     const CheckpointInfo info = read_checkpoint_info(args->checkpoint);
     const RunConfig config =

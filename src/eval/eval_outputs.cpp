@@ -23,7 +23,7 @@ std::string csv_field(const std::string& text) {
 
 void append_number(std::string& line, double v) {
   char buffer[32];
-  std::snprintf(buffer, sizeof buffer, ",%.6g", v);
+  std::snprintf(buffer, sizeof buffer, ",%.9g", v);
   line += buffer;
 }
 

@@ -69,3 +69,28 @@ TEST_CASE("eval outputs: metrics JSON with predictions CSV and PNGs beside it", 
   CHECK(j["files"]["roc_curves"] == paths.roc_png);
   CHECK(j["n"] == 5);
 }
+
+TEST_CASE("eval outputs: multi-label predictions list the targets and skip the confusion matrix", "[eval]") {
+  EvalAccumulator acc(2);
+  acc.add(torch::tensor({{2.0, -1.0}, {-0.5, 0.5}, {0.0, 3.0}}), torch::tensor({{1, 0}, {0, 0}, {1, 1}}));
+  EvalOptions options;
+  options.full_metrics = true;
+  options.metrics.bootstrap = 0;
+  const EvalResult r = acc.result(options);
+  TempDir dir;
+  const EvalOutputPaths paths = eval_output_paths("", dir.path("out"));
+  write_eval_outputs(paths, to_json(*r.metrics), r, {"effusion", "nodule"});
+  std::ifstream csv(paths.predictions);
+  std::string header, first;
+  std::getline(csv, header);
+  std::getline(csv, first);
+  CHECK(header == "index,y_effusion,y_nodule,p_effusion,p_nodule");
+  CHECK(first.rfind("0,1,0,", 0) == 0);
+  CHECK(std::stod(split(first, ',')[3]) == Approx(1 / (1 + std::exp(-2.0))));
+  CHECK(fs::exists(paths.roc_png));
+  CHECK_FALSE(fs::exists(paths.confusion_png));
+  std::ifstream in(paths.json);
+  const auto j = nlohmann::json::parse(in);
+  CHECK(j["per_label"].size() == 2);
+  CHECK_FALSE(j["files"].contains("confusion_matrix"));
+}

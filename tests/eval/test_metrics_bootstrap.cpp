@@ -4,6 +4,7 @@
 #include "catch.h"
 #include "eval/metrics.h"
 #include "eval/metrics_bootstrap.h"
+#include "eval/metrics_confusion.h"
 
 using namespace softvit;
 
@@ -106,4 +107,52 @@ TEST_CASE("bootstrap: the report's intervals hold its top-1 and balanced accurac
   CHECK(r.ci[0].metric == "top1");
   CHECK(r.ci[1].metric == "balanced_accuracy");
   CHECK(r.ci[2].metric == "auroc_macro");
+}
+
+TEST_CASE("bootstrap: the report's intervals equal a resampling of the confusion matrix", "[eval][metrics]") {
+  // The report computes resampled top-1 and balanced accuracy from per-sample weights directly;
+  // the same resamples (same seed) through a weighted confusion matrix must give the same interval.
+  const int n = 120;
+  ScoreMatrix p(n, 4);
+  std::vector<int64_t> labels(n);
+  for (int i = 0; i < n; ++i) {
+    labels[i] = (i * 7) % 4 == 3 && i % 5 ? 0 : (i * 7) % 4;  // imbalanced: few of class 3
+    for (int c = 0; c < 4; ++c)
+      p(i, c) = 0.1f + 0.2f * ((i * (c + 3)) % 5 == 0) + 0.3f * (c == labels[i] && i % 3);
+  }
+  MetricOptions options;
+  options.bootstrap = 200;
+  options.bootstrap_seed = 4;
+  const MetricReport r = classification_metrics(p, labels, {}, options);
+  const std::vector<int64_t> predicted = argmax_rows(p);
+  const auto reference =
+      bootstrap_intervals(n,
+                          {[&](const std::vector<double>& w) -> std::optional<double> {
+                             return accuracy(confusion_matrix(labels, predicted, 4, w));
+                           },
+                           [&](const std::vector<double>& w) {
+                             return balanced_accuracy(confusion_matrix(labels, predicted, 4, w));
+                           }},
+                          {200, 4, 0.95});
+  for (int k = 0; k < 2; ++k) {
+    INFO(r.ci[k].metric);
+    CHECK(r.ci[k].interval->low == Approx(reference[k]->low).margin(1e-12));
+    CHECK(r.ci[k].interval->high == Approx(reference[k]->high).margin(1e-12));
+  }
+}
+
+TEST_CASE("bootstrap: the AUROC interval is skipped with a warning above the cost budget",
+          "[eval][metrics]") {
+  const ScoreMatrix p =
+      ScoreMatrix::from_rows({{0.7, 0.2, 0.1}, {0.2, 0.5, 0.3}, {0.1, 0.3, 0.6}, {0.4, 0.4, 0.2}});
+  MetricOptions options;
+  options.bootstrap = 100;
+  options.bootstrap_auc_budget = 100 * 4 * 3 - 1;  // resamples x samples x classes, less one
+  const MetricReport r = classification_metrics(p, {0, 1, 2, 0}, {}, options);
+  REQUIRE(r.ci.size() == 2);
+  CHECK(r.ci[0].metric == "top1");
+  CHECK(r.ci[1].metric == "balanced_accuracy");
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].find("auroc_macro") != std::string::npos);
+  CHECK_FALSE(to_json(r)["ci95"].contains("auroc_macro"));
 }
