@@ -62,8 +62,8 @@ TEST_CASE("cli: train writes the run folder and eval reads its checkpoint", "[cl
   REQUIRE(train.status == 0);
   CHECK(train.text.find("img/s") != std::string::npos);
   CHECK(train.text.find("ETA") != std::string::npos);
-  for (const char* file : {"config.yaml", "train.log", "metrics.jsonl", "summary.csv", "checkpoints/last.pt",
-                           "checkpoints/best.pt"})
+  for (const char* file : {"config.yaml", "train.log", "metrics.jsonl", "summary.csv", "curves.png",
+                           "checkpoints/last.pt", "checkpoints/best.pt"})
     CHECK(fs::exists(fs::path(out) / file));
 
   const auto summary = lines_of(out + "/summary.csv");
@@ -92,6 +92,12 @@ TEST_CASE("cli: train writes the run folder and eval reads its checkpoint", "[cl
   CHECK(metrics["top1"].get<double>() > 0.25);
   CHECK(metrics["loss"].get<double>() > 0);
   CHECK(metrics["confusion_matrix"].size() == 10);
+  CHECK(metrics["auroc_macro"].get<double>() > 0.6);
+  CHECK(metrics["per_class"].size() == 10);
+  CHECK(metrics["ci95"]["top1"]["low"].get<double>() <= metrics["top1"].get<double>());
+  for (const char* file : {"m_predictions.csv", "m_confusion_matrix.png", "m_roc_curves.png"})
+    CHECK(fs::exists(dir.path(file)));
+  CHECK(lines_of(dir.path("m_predictions.csv")).size() == 257);
 }
 
 TEST_CASE("cli: bad input ends in one error line and a non-zero exit", "[cli]") {

@@ -1,14 +1,20 @@
-// softvit eval --checkpoint C [--config F] [--set key=value ...] [--split S] [--output J]
+// softvit eval --checkpoint C [--config F] [--set key=value ...] [--split S] [--output J | --output-dir D]
+//
+// Without --output/--output-dir the metrics JSON goes to stdout. With them, four files:
+//   --output-dir D:  D/metrics.json, D/predictions.csv, D/confusion_matrix.png, D/roc_curves.png
+//   --output F.json: F.json, F_predictions.csv, F_confusion_matrix.png, F_roc_curves.png
+// The eval.* options (threshold, positive_class, bootstrap, bootstrap_seed, ece_bins) shape the
+// metrics; set them with --set, e.g. --set eval.bootstrap=0 to skip the confidence intervals.
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
-#include "core/atomic_file.h"
 #include "core/config.h"
+#include "core/error.h"
 #include "core/strings.h"
 #include "data/batch_loader.h"
+#include "eval/eval_outputs.h"
 #include "eval/evaluate.h"
 #include "log/log.h"
 #include "models/registry.h"
@@ -16,24 +22,64 @@
 #include "train/device.h"
 
 namespace softvit::cli {
+namespace {
+
+MetricOptions metric_options(const EvalSection& e, size_t classes) {
+  if (classes == 2 && e.positive_class > 1)
+    throw ConfigError(
+        cat("option 'eval.positive_class' is ", e.positive_class, "; this binary model has classes 0 and 1"));
+  MetricOptions o;
+  o.threshold = e.threshold;
+  o.positive_class = e.positive_class;
+  o.bootstrap = e.bootstrap;
+  o.bootstrap_seed = static_cast<uint64_t>(e.bootstrap_seed);
+  o.ece_bins = e.ece_bins;
+  return o;
+}
+
+std::string summary_line(const std::string& model, const std::string& split, const EvalResult& r) {
+  const MetricReport& m = *r.metrics;
+  const auto optional = [](const std::optional<double>& v) {
+    return v ? fixed(*v, 4) : std::string("undefined");
+  };
+  if (r.multi_label)
+    return cat(model, " on ", split, " (", r.n, " images): AUROC ", optional(m.auroc_macro), ", accuracy ",
+               fixed(100 * m.label_accuracy, 2), "%, loss ", fixed(r.loss, 4));
+  return cat(model, " on ", split, " (", r.n, " images): top-1 ", fixed(100 * r.top1, 2), "%, top-", r.top5_k,
+             " ", fixed(100 * r.top5, 2), "%, loss ", fixed(r.loss, 4), ", AUROC ", optional(m.auroc_macro),
+             ", balanced accuracy ", optional(m.balanced_accuracy), ", ECE ", fixed(m.calibration.ece, 4));
+}
+
+}  // namespace
 
 void add_eval_command(CLI::App& app) {
   struct Args {
-    std::string checkpoint, config, split, output;
+    std::string checkpoint, config, split, output, output_dir;
     std::vector<std::string> overrides;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");
   cmd->add_option("--checkpoint", args->checkpoint, "checkpoint file (.pt)")->required();
-  cmd->add_option("-c,--config", args->config, "config whose data section to use (default: the checkpoint's)");
+  cmd->add_option("-c,--config", args->config,
+                  "config whose data section to use (default: the checkpoint's)");
   cmd->add_option("--set", args->overrides, "override an option: key=value (repeatable)");
   cmd->add_option("--split", args->split, "split to evaluate (default: data.test_split)");
-  cmd->add_option("-o,--output", args->output, "write the metrics as JSON here");
+  auto* output = cmd->add_option("-o,--output", args->output,
+                                 "write the metrics JSON here, and beside it <stem>_predictions.csv, "
+                                 "<stem>_confusion_matrix.png and <stem>_roc_curves.png");
+  cmd->add_option("--output-dir", args->output_dir,
+                  "write metrics.json, predictions.csv, confusion_matrix.png and roc_curves.png here")
+      ->excludes(output);
+  cmd->footer(
+      "Without --output or --output-dir the metrics JSON goes to stdout and no files are written.\n"
+      "Metric options and defaults (change with --set key=value): eval.threshold=0.5 eval.positive_class=1 "
+      "eval.bootstrap=1000 eval.bootstrap_seed=0 eval.ece_bins=15");
   cmd->callback([args] {
     const CheckpointInfo info = read_checkpoint_info(args->checkpoint);
-    const RunConfig config = args->config.empty()
-                                 ? parse_config(info.config_yaml, args->checkpoint + " (saved config)", args->overrides)
-                                 : load_config(args->config, args->overrides);
+    const RunConfig config =
+        args->config.empty()
+            ? parse_config(info.config_yaml, args->checkpoint + " (saved config)", args->overrides)
+            : load_config(args->config, args->overrides);
     set_threads(config.run.threads);
     const torch::Device device = parse_device(config.run.device);
     const std::string split = args->split.empty() ? config.data.test_split : args->split;
@@ -48,27 +94,24 @@ void add_eval_command(CLI::App& app) {
     options.mean = config.data.mean;
     options.std = config.data.std;
     BatchLoader loader(data, options);
-    const EvalResult r = evaluate(*model, loader, device);
+    EvalOptions eval_options;
+    eval_options.full_metrics = true;
+    eval_options.metrics = metric_options(config.eval, info.classes.size());
+    eval_options.class_names = info.classes;
+    const EvalResult r = evaluate(*model, loader, device, eval_options);
 
     nlohmann::json out = {{"checkpoint", args->checkpoint}, {"model", model->name()}, {"split", split},
-                          {"n", r.n},   {"top1", r.top1},   {"top5", r.top5},       {"top5_k", r.top5_k},
-                          {"loss", r.loss},                 {"classes", info.classes}, {"seconds", r.seconds}};
-    std::vector<std::vector<int64_t>> confusion;
-    for (int64_t i = 0; i < r.confusion.size(0); ++i) {
-      auto row = r.confusion[i].contiguous();
-      confusion.emplace_back(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel());
-    }
-    out["confusion_matrix"] = confusion;
-    log::info(cat(model->name(), " on ", split, " (", r.n, " images): top-1 ", fixed(100 * r.top1, 2), "%, top-",
-                  r.top5_k, " ", fixed(100 * r.top5, 2), "%, loss ", fixed(r.loss, 4)));
-    if (!args->output.empty()) {
-      const auto parent = std::filesystem::path(args->output).parent_path();
-      if (!parent.empty()) std::filesystem::create_directories(parent);
-      write_file_atomic(args->output, out.dump(2) + "\n");
-      std::cout << "metrics: " << args->output << "\n";
-    } else {
+                          {"classes", info.classes},        {"loss", r.loss},         {"seconds", r.seconds}};
+    out.update(to_json(*r.metrics));
+    log::info(summary_line(model->name(), split, r));
+    for (const auto& warning : r.metrics->warnings) log::warn(warning);
+    if (args->output.empty() && args->output_dir.empty()) {
       std::cout << out.dump(2) << "\n";
+      return;
     }
+    const EvalOutputPaths paths = eval_output_paths(args->output, args->output_dir);
+    write_eval_outputs(paths, out, r, info.classes);
+    std::cout << "metrics: " << paths.json << "\n";
   });
 }
 

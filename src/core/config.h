@@ -91,6 +91,14 @@ struct ScheduleSection {
   double min_lr = 1e-5;
 };
 
+struct EvalSection {
+  double threshold = 0.5;   // score >= threshold calls a sample positive (sensitivity, specificity)
+  int positive_class = 1;   // binary tasks: index of the positive class
+  int bootstrap = 1000;     // bootstrap resamples for the 95% intervals; 0: none
+  int bootstrap_seed = 0;
+  int ece_bins = 15;
+};
+
 struct RunConfig {
   RunSection run;
   ModelSection model;
@@ -99,6 +107,7 @@ struct RunConfig {
   CheckpointSection checkpoint;
   OptimSection optim;
   ScheduleSection schedule;
+  EvalSection eval;
 };
 
 // Reads `file` (following `include:`), then applies `overrides` ("key=value", value in YAML).

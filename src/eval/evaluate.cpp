@@ -2,51 +2,100 @@
 
 #include <chrono>
 
-namespace softvit {
+#include "core/error.h"
+#include "core/strings.h"
+#include "eval/metrics_topk.h"
 
-EvalAccumulator::EvalAccumulator(int64_t classes)
-    : num_classes(classes), confusion(torch::zeros({classes, classes}, torch::kInt64)) {}
+namespace softvit {
+namespace {
+
+std::string shape(const torch::Tensor& t) { return cat(t.sizes()); }
+
+template <typename T>
+void append(std::vector<T>& out, const torch::Tensor& t) {
+  const auto c = t.contiguous();
+  out.insert(out.end(), c.data_ptr<T>(), c.data_ptr<T>() + c.numel());
+}
+
+}  // namespace
+
+EvalAccumulator::EvalAccumulator(int64_t classes) : num_classes(classes) {}
 
 void EvalAccumulator::add(const torch::Tensor& logits_in, const torch::Tensor& labels_in) {
   const auto logits = logits_in.detach().to(torch::kCPU, torch::kFloat32);
-  const auto labels = labels_in.to(torch::kCPU);
-  loss_sum += torch::nn::functional::cross_entropy(
-                  logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                  .item<double>();
-  const int64_t k = std::min<int64_t>(5, num_classes);
-  const auto topk = std::get<1>(logits.topk(k, 1));
-  const auto hits = topk.eq(labels.unsqueeze(1));
-  correct1 += hits.select(1, 0).sum().item<int64_t>();
-  correct5 += hits.any(1).sum().item<int64_t>();
-  confusion.view(-1).index_add_(0, labels * num_classes + topk.select(1, 0),
-                                torch::ones({labels.size(0)}, torch::kInt64));
-  n += labels.size(0);
+  const auto labels_cpu = labels_in.to(torch::kCPU);
+  const int64_t batch = logits.dim() == 2 ? logits.size(0) : -1;
+  if (logits.dim() != 2 || logits.size(1) != num_classes)
+    throw Error(cat("evaluation: logits of shape ", shape(logits), ", expected batch x ", num_classes));
+  const bool multi = labels_cpu.dim() == 2;
+  if (labels_cpu.dim() < 1 || labels_cpu.dim() > 2 || labels_cpu.size(0) != batch ||
+      (multi && labels_cpu.size(1) != num_classes))
+    throw Error(
+        cat("evaluation: labels of shape ", shape(labels_cpu), " for logits of shape ", shape(logits)));
+  if (multi_label && *multi_label != multi)
+    throw Error("evaluation: a batch of multi-label targets mixed with single-label batches");
+  multi_label = multi;
+
+  namespace F = torch::nn::functional;
+  if (multi) {
+    const auto target = labels_cpu.to(torch::kFloat32);
+    loss_sum += F::binary_cross_entropy_with_logits(
+                    logits, target, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum))
+                    .item<double>();
+    append<float>(probabilities, torch::sigmoid(logits));
+    append<float>(targets, target);
+  } else {
+    const auto label = labels_cpu.to(torch::kInt64);
+    loss_sum +=
+        F::cross_entropy(logits, label, F::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+    append<float>(probabilities, torch::softmax(logits, 1));
+    append<int64_t>(labels, label);
+  }
+  n += batch;
 }
 
-EvalResult EvalAccumulator::result() const {
+EvalResult EvalAccumulator::result(const EvalOptions& options) const {
   EvalResult r;
   r.n = n;
+  r.multi_label = multi_label.value_or(false);
+  r.top5_k = std::min<int64_t>(5, num_classes);
+  r.probabilities.rows = n;
+  r.probabilities.cols = num_classes;
+  r.probabilities.values = probabilities;
+  if (r.multi_label) {
+    r.targets = ScoreMatrix(n, num_classes);
+    r.targets.values = targets;
+    if (n > 0) r.loss = loss_sum / (n * num_classes);
+    if (options.full_metrics)
+      r.metrics = multilabel_metrics(r.probabilities, r.targets, options.class_names, options.metrics);
+    return r;
+  }
+  r.labels = labels;
   if (n > 0) {
     r.loss = loss_sum / n;
-    r.top1 = static_cast<double>(correct1) / n;
-    r.top5 = static_cast<double>(correct5) / n;
+    r.top1 = top_k_accuracy(r.probabilities, labels, 1);
+    r.top5 = top_k_accuracy(r.probabilities, labels, r.top5_k);
   }
-  r.top5_k = std::min<int64_t>(5, num_classes);
-  r.confusion = confusion.clone();
+  r.confusion = confusion_matrix(labels, argmax_rows(r.probabilities), num_classes);
+  if (options.full_metrics)
+    r.metrics = classification_metrics(r.probabilities, labels, options.class_names, options.metrics);
   return r;
 }
 
-EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device) {
+EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device,
+                    const EvalOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const bool was_training = model.is_training();
   model.eval();
-  torch::NoGradGuard no_grad;
   EvalAccumulator acc(model.num_classes());
-  loader.start_epoch(0);
-  while (auto batch = loader.next())
-    acc.add(model.forward(batch->images.to(device, /*non_blocking=*/true)), batch->labels);
+  {
+    torch::NoGradGuard no_grad;
+    loader.start_epoch(0);
+    while (auto batch = loader.next())
+      acc.add(model.forward(batch->images.to(device, /*non_blocking=*/true)), batch->labels);
+  }
   model.train(was_training);
-  EvalResult r = acc.result();
+  EvalResult r = acc.result(options);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

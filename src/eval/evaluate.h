@@ -1,36 +1,59 @@
-// Classification metrics over a whole split: loss, top-1, top-5, confusion matrix.
+// Evaluation of a model over a whole split. Keeps every image's probabilities and labels
+// (memory n x classes floats), from which it reports loss, top-1, top-5 and the confusion
+// matrix, and, when asked, the full metric set of eval/metrics.h.
 #pragma once
 #include <torch/torch.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "data/batch_loader.h"
+#include "eval/metrics.h"
+#include "eval/metrics_confusion.h"
+#include "eval/score_matrix.h"
 #include "models/model.h"
 
 namespace softvit {
 
+struct EvalOptions {
+  bool full_metrics = false;  // also AUC, calibration, bootstrap intervals, ... (EvalResult::metrics)
+  MetricOptions metrics;
+  std::vector<std::string> class_names;  // empty: class indices
+};
+
 struct EvalResult {
   int64_t n = 0;
-  double loss = 0;   // mean cross-entropy, no label smoothing
-  double top1 = 0;   // fraction in [0, 1]
-  double top5 = 0;   // fraction correct among the top top5_k guesses
+  double loss = 0;     // mean cross-entropy, no label smoothing (multi-label: mean binary CE per label)
+  double top1 = 0;     // fraction in [0, 1]; multi-label: 0
+  double top5 = 0;     // fraction correct among the top top5_k guesses
   int64_t top5_k = 5;  // min(5, classes)
-  torch::Tensor confusion;  // int64, classes x classes, rows true, columns predicted
+  bool multi_label = false;
+  ScoreMatrix probabilities;            // n x classes: softmax; multi-label: per-label sigmoid
+  std::vector<int64_t> labels;          // single-label: the class of each image
+  ScoreMatrix targets;                  // multi-label: n x labels, 1 where the image has the label
+  ConfusionMatrix confusion;            // single-label: rows true, columns predicted (argmax)
+  std::optional<MetricReport> metrics;  // with EvalOptions::full_metrics
   double seconds = 0;
 };
 
 // Runs `model` in eval mode over every batch of `loader` (which should not shuffle).
-EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device);
+EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device,
+                    const EvalOptions& options = {});
 
-// Accumulates one batch of logits into running sums; exposed for tests.
+// Accumulates batches of logits; exposed for tests. Labels are int64 class indices (B) or, for a
+// multi-label problem, B x classes of 0/1 (any numeric type); every batch must be of one kind.
 struct EvalAccumulator {
   explicit EvalAccumulator(int64_t num_classes);
   void add(const torch::Tensor& logits, const torch::Tensor& labels);
-  EvalResult result() const;
+  EvalResult result(const EvalOptions& options = {}) const;
 
   int64_t num_classes;
   int64_t n = 0;
   double loss_sum = 0;
-  int64_t correct1 = 0, correct5 = 0;
-  torch::Tensor confusion;
+  std::optional<bool> multi_label;  // set by the first batch
+  std::vector<float> probabilities, targets;
+  std::vector<int64_t> labels;
 };
 
 }  // namespace softvit

@@ -11,6 +11,7 @@
 #include "core/strings.h"
 #include "data/batch_loader.h"
 #include "eval/evaluate.h"
+#include "eval/plots.h"
 #include "log/log.h"
 #include "models/registry.h"
 #include "models/weights.h"
@@ -296,6 +297,7 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   nlohmann::json extra = {{"val_top5", val.top5}, {"step", state_.step}};
   if (ema_) extra.update({{"ema_val_top1", ema_val.top1}, {"ema_val_loss", ema_val.loss}});
   run_log_->epoch(summary, extra);
+  refresh_training_curves(run_dir_);  // run_dir/curves.png
   log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " done: train loss ", fixed(train_loss, 4),
                 ", val loss ", fixed(val.loss, 4), ", val top-1 ", fixed(100 * val.top1, 2), "%",
                 ema_ ? cat(", EMA top-1 ", fixed(100 * ema_val.top1, 2), "%") : std::string(), ", ",

@@ -1,0 +1,33 @@
+// The files softvit eval writes for one evaluated split:
+//   metrics JSON, per-image predictions CSV, confusion-matrix PNG (single-label), ROC-curves PNG.
+// Names: with an output folder D, D/metrics.json, D/predictions.csv, D/confusion_matrix.png and
+// D/roc_curves.png; with an output file F.json, F.json and beside it F_predictions.csv,
+// F_confusion_matrix.png and F_roc_curves.png.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "eval/evaluate.h"
+
+namespace softvit {
+
+struct EvalOutputPaths {
+  std::string json, predictions, confusion_png, roc_png;
+};
+
+// Exactly one of `output_file` and `output_dir` is non-empty; throws Error otherwise.
+EvalOutputPaths eval_output_paths(const std::string& output_file, const std::string& output_dir);
+
+// One row per image: index, label, predicted, then one probability column per class
+// (p_<name>). Multi-label: index, one 0/1 column per label (y_<name>), then the probabilities.
+void write_predictions_csv(const std::string& path, const EvalResult& result,
+                           const std::vector<std::string>& names);
+
+// Writes every file of `paths` (creating folders), adding their names to `json` under "files".
+// `result.metrics` must be set (EvalOptions::full_metrics).
+void write_eval_outputs(const EvalOutputPaths& paths, nlohmann::json json, const EvalResult& result,
+                        const std::vector<std::string>& names);
+
+}  // namespace softvit

@@ -1,0 +1,125 @@
+// Training curves of a run folder (declared in plots.h): summary.csv in, curves.png out.
+#include <opencv2/imgproc.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "core/error.h"
+#include "core/strings.h"
+#include "eval/line_chart.h"
+#include "eval/plot_canvas.h"
+#include "eval/plots.h"
+#include "log/log.h"
+
+namespace softvit {
+namespace fs = std::filesystem;
+
+TrainingHistory read_training_history(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw DataError(cat("cannot read the training summary '", path, "'"));
+  std::string line;
+  if (!std::getline(in, line)) throw DataError(cat("'", path, "' is empty; expected a header line"));
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  const std::vector<std::string> header = split(line, ',');
+  std::map<std::string, size_t> column;
+  for (size_t i = 0; i < header.size(); ++i) column[header[i]] = i;
+  for (const char* required : {"epoch", "train_loss", "val_loss", "lr"})
+    if (!column.count(required)) throw DataError(cat("'", path, "' has no column '", required, "'"));
+
+  TrainingHistory h;
+  std::vector<std::string> score_names;
+  for (const char* name : {"val_top1", "val_top5", "val_auroc", "val_balanced_accuracy"})
+    if (column.count(name)) {
+      score_names.push_back(name);
+      h.val_scores.push_back({name, {}});
+    }
+  for (int line_number = 2; std::getline(in, line); ++line_number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    const std::vector<std::string> fields = split(line, ',');
+    if (fields.size() != header.size())
+      throw DataError(cat("'", path, "' line ", line_number, " has ", fields.size(), " fields, the header ",
+                          header.size()));
+    auto number = [&](const std::string& name) {
+      const std::string& text = fields[column.at(name)];
+      char* end = nullptr;
+      const double v = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0')
+        throw DataError(cat("'", path, "' line ", line_number, ": ", name, " '", text, "' is not a number"));
+      return v;
+    };
+    h.epoch.push_back(number("epoch"));
+    h.train_loss.push_back(number("train_loss"));
+    h.val_loss.push_back(number("val_loss"));
+    h.lr.push_back(number("lr"));
+    for (size_t s = 0; s < score_names.size(); ++s) h.val_scores[s].second.push_back(number(score_names[s]));
+  }
+  return h;
+}
+
+cv::Mat draw_training_curves(const TrainingHistory& h, const std::string& title) {
+  using namespace plot;
+  ChartOptions o;
+  o.width = 620;
+  o.height = 460;
+  o.integer_x = true;
+  o.x_label = "epoch";
+
+  const bool markers = h.epoch.size() < 40;  // dots while there are few epochs
+  o.title = "Loss";
+  o.y_label = "cross-entropy";
+  const cv::Mat loss = draw_line_chart({{"train", h.epoch, h.train_loss, std::nullopt, false, 2, markers},
+                                        {"validation", h.epoch, h.val_loss, std::nullopt, false, 2, markers}},
+                                       o);
+
+  o.title = "Validation scores";
+  o.y_label = "score (%)";
+  o.legend = Corner::bottom_right;
+  std::vector<Series> scores;
+  for (const auto& [name, values] : h.val_scores) {
+    Series s{name.substr(4), h.epoch, values, std::nullopt, false, 2, markers};  // drop the "val_" prefix
+    for (double& v : s.y) v *= 100;
+    scores.push_back(s);
+  }
+  const cv::Mat accuracy = draw_line_chart(scores, o);
+
+  o.title = "Learning rate (end of epoch)";
+  o.y_label = "learning rate";
+  o.legend = Corner::top_right;
+  o.y_min = 0;
+  const cv::Mat lr = draw_line_chart({{"", h.epoch, h.lr, palette(2), false, 2, markers}}, o);
+
+  cv::Mat panels;
+  cv::hconcat(std::vector<cv::Mat>{loss, accuracy, lr}, panels);
+  if (title.empty()) return panels;
+  cv::Mat header(40, panels.cols, panels.type(), kWhite);
+  draw_text(header, title, {header.cols / 2, header.rows / 2 + 4}, Align::center, Align::center, 0.7, kBlack,
+            2);
+  cv::Mat out;
+  cv::vconcat(header, panels, out);
+  return out;
+}
+
+void plot_training_curves(const std::string& run_dir) {
+  const fs::path dir(run_dir);
+  const TrainingHistory history = read_training_history((dir / "summary.csv").string());
+  fs::path absolute = fs::absolute(dir).lexically_normal();
+  if (absolute.filename().empty()) absolute = absolute.parent_path();  // "runs/x/"
+  plot::write_png((dir / "curves.png").string(),
+                  draw_training_curves(history, "Training curves: " + absolute.filename().string()));
+}
+
+void refresh_training_curves(const std::string& run_dir) noexcept {
+  try {
+    plot_training_curves(run_dir);
+  } catch (const std::exception& e) {
+    try {
+      log::warn(cat("training curves not drawn: ", e.what()));
+    } catch (...) {
+    }
+  }
+}
+
+}  // namespace softvit
