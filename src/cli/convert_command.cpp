@@ -67,7 +67,11 @@ void import_weights(const ConvertArgs& args) {
   config.model.init_from = "";  // the weights now live in the checkpoint
   if (classes.empty())
     for (int64_t i = 0; i < model->num_classes(); ++i) classes.push_back(std::to_string(i));
-  save_checkpoint(args.output, *model, nullptr, {model->name(), to_yaml(config), classes, 0, 0, 0});
+  CheckpointInfo info;
+  info.model_name = model->name();
+  info.config_yaml = to_yaml(config);
+  info.classes = classes;
+  save_checkpoint(args.output, *model, nullptr, info);
   std::cout << "checkpoint: " << args.output << " (model " << model->name() << ", " << classes.size()
             << " classes)\n";
 }

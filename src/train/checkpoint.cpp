@@ -58,8 +58,8 @@ void copy_into(torch::nn::Module& module, const c10::Dict<std::string, torch::Te
 std::vector<at::Generator> global_generators() {
   std::vector<at::Generator> generators = {at::detail::getDefaultCPUGenerator()};
   if (torch::cuda::is_available())
-    for (size_t i = 0; i < torch::cuda::device_count(); ++i)
-      generators.push_back(at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<int8_t>(i))));
+    for (c10::DeviceIndex i = 0; i < static_cast<c10::DeviceIndex>(torch::cuda::device_count()); ++i)
+      generators.push_back(at::globalContext().defaultGenerator(at::Device(at::kCUDA, i)));
   return generators;
 }
 

@@ -40,8 +40,14 @@ TEST_CASE("convert: a checkpoint exports to safetensors and imports back", "[cli
   config.model.init_strict = false;
   auto model = build_model(config.model, 3, 1);
   const std::vector<std::string> classes = {"cat", "dog", "eel"};
-  save_checkpoint(dir.path("run/last.pt"), *model, nullptr,
-                  {"vit_mini_patch4_28", to_yaml(config), classes, 2, 20, 0.5});
+  CheckpointInfo saved;
+  saved.model_name = "vit_mini_patch4_28";
+  saved.config_yaml = to_yaml(config);
+  saved.classes = classes;
+  saved.epoch = 2;
+  saved.step = 20;
+  saved.best_metric = 0.5;
+  save_checkpoint(dir.path("run/last.pt"), *model, nullptr, saved);
 
   const auto exported = run_softvit("convert --checkpoint " + dir.path("run/last.pt") + " --output " +
                                     dir.path("w.safetensors"));

@@ -188,7 +188,9 @@ TEST_CASE("weights: saved weights carry metadata and read back as safetensors or
   CHECK(read_weights_metadata(dir.path("w.safetensors")) == file.metadata);
   CHECK(same(read_weights(dir.path("w.safetensors")), snapshot(*model)));
 
-  save_checkpoint(dir.path("c.pt"), *model, nullptr, {"vit_mini_patch4_28", "", {}, 1, 1, 0});
+  CheckpointInfo info;
+  info.model_name = "vit_mini_patch4_28";
+  save_checkpoint(dir.path("c.pt"), *model, nullptr, info);
   CHECK(same(read_weights(dir.path("c.pt")), snapshot(*model)));
   CHECK(read_weights_metadata(dir.path("c.pt")).empty());
   CHECK_THROWS_WITH(read_weights(dir.path("none.safetensors")), Catch::Contains("none.safetensors"));
