@@ -179,6 +179,22 @@ void validate(const RunConfig& c) {
     fail("run.device", "must be cpu, cuda or cuda:N");
   if (c.run.log_every < 1) fail("run.log_every", "must be at least 1");
   if (c.model.drop_path < 0 || c.model.drop_path >= 1) fail("model.drop_path", "must be in [0, 1)");
+  if (!c.model.landmarks.empty() && c.model.landmarks != "conv" && c.model.landmarks != "avgpool")
+    fail("model.landmarks", "must be conv or avgpool");
+  if (c.model.landmark_count < 0) fail("model.landmark_count", "must not be negative");
+  if (c.model.landmark_count > 0) {
+    int side = 1;
+    while (side * side < c.model.landmark_count) ++side;
+    if (side * side != c.model.landmark_count) fail("model.landmark_count", "must be a square (49 = 7 x 7, ...)");
+  }
+  for (int r : c.model.sr_ratios)
+    if (r < 1) fail("model.sr_ratios", "values must be at least 1");
+  for (int k : c.model.local_conv)
+    if (k < 0 || (k > 0 && k % 2 == 0)) fail("model.local_conv", "values must be 0 or odd");
+  if (c.model.newton_iters < 0) fail("model.newton_iters", "must not be negative");
+  if (c.model.seqnorm_stat != "standardise" && c.model.seqnorm_stat != "l2")
+    fail("model.seqnorm_stat", "must be standardise or l2");
+  if (!(c.model.seqnorm_eps > 0)) fail("model.seqnorm_eps", "must be positive");
 }
 
 }  // namespace softvit
