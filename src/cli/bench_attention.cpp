@@ -40,6 +40,7 @@ struct Settings {
 
 struct Result {
   std::string status = "ok";  // ok | skipped | failed | timeout
+  std::string error;          // why it failed
   double ms = 0, tensor_mib = 0, rss_mib = 0;
 };
 
@@ -145,7 +146,8 @@ Result run_forked(const Settings& s, const std::string& kind, int64_t n) {
   in >> status;
   double tensor_bytes = 0, rss_bytes = 0;
   if (status != "ok" || !(in >> r.ms >> tensor_bytes >> rss_bytes)) {
-    r.status = WIFSIGNALED(wstatus) ? cat("failed (signal ", WTERMSIG(wstatus), ")") : "failed";
+    r.status = "failed";
+    r.error = WIFSIGNALED(wstatus) ? cat("killed by signal ", WTERMSIG(wstatus)) : text;
     return r;
   }
   r.tensor_mib = tensor_bytes / kMiB;
@@ -190,6 +192,7 @@ void print_table(const Settings& s, const std::map<std::pair<std::string, int64_
     }
     std::cout << "\n";
   }
+  std::cout.flush();
 }
 
 void run(const Settings& s) {
@@ -217,7 +220,7 @@ void run(const Settings& s) {
       if (r.status != "ok") stop = true;
       std::cerr << "[bench] " << kind << " n=" << n << ": "
                 << (r.status == "ok" ? cat(fixed(r.ms, 1), " ms, ", fixed(r.tensor_mib, 1), " MiB") : r.status)
-                << "\n";
+                << (r.error.empty() ? "" : ": " + r.error) << "\n";
       results[{kind, n}] = r;
     }
   }

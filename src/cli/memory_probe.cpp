@@ -9,11 +9,7 @@
 namespace softvit::cli {
 namespace {
 
-struct Allocation {
-  c10::DataPtr inner;
-  int64_t bytes;
-  CountingCpuAllocator* owner;
-};
+CountingCpuAllocator* instance = nullptr;
 
 int64_t status_field_kib(const char* field) {
   std::ifstream in("/proc/self/status");
@@ -28,30 +24,44 @@ int64_t status_field_kib(const char* field) {
 }  // namespace
 
 CountingCpuAllocator& CountingCpuAllocator::install() {
-  static CountingCpuAllocator* instance = [] {
-    auto* allocator = new CountingCpuAllocator(c10::GetCPUAllocator());  // lives as long as the process
-    c10::SetCPUAllocator(allocator, /*priority=*/100);
-    return allocator;
-  }();
+  if (!instance) {
+    c10::Allocator* base = c10::GetCPUAllocator();
+    TORCH_CHECK(base->raw_deleter(), "the CPU allocator has no raw interface to wrap");
+    instance = new CountingCpuAllocator(base);  // lives as long as the process
+    c10::SetCPUAllocator(instance, /*priority=*/100);
+  }
   return *instance;
 }
 
 c10::DataPtr CountingCpuAllocator::allocate(size_t bytes) {
   c10::DataPtr inner = base_->allocate(bytes);
-  void* data = inner.get();
+  TORCH_CHECK(inner.get() == inner.get_context(), "the CPU allocator returned a non-simple pointer");
   const auto device = inner.device();
-  auto* context = new Allocation{std::move(inner), static_cast<int64_t>(bytes), this};
-  const int64_t now = current_.fetch_add(context->bytes) + context->bytes;
+  void* data = inner.release_context();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sizes_[data] = static_cast<int64_t>(bytes);
+  }
+  const int64_t now = current_.fetch_add(static_cast<int64_t>(bytes)) + static_cast<int64_t>(bytes);
   int64_t seen = peak_.load();
   while (now > seen && !peak_.compare_exchange_weak(seen, now)) {
   }
-  return {data, context, &CountingCpuAllocator::release, device};
+  return {data, data, &CountingCpuAllocator::release, device};
 }
 
-void CountingCpuAllocator::release(void* context) {
-  auto* allocation = static_cast<Allocation*>(context);
-  allocation->owner->current_.fetch_sub(allocation->bytes);
-  delete allocation;  // frees through the wrapped allocator's deleter
+void CountingCpuAllocator::release(void* data) {
+  if (!data) return;
+  int64_t bytes = 0;
+  {
+    std::lock_guard<std::mutex> lock(instance->mutex_);
+    const auto it = instance->sizes_.find(data);
+    if (it != instance->sizes_.end()) {
+      bytes = it->second;
+      instance->sizes_.erase(it);
+    }
+  }
+  instance->current_.fetch_sub(bytes);
+  instance->base_deleter_(data);
 }
 
 void CountingCpuAllocator::copy_data(void* dest, const void* src, std::size_t count) const {

@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <unordered_map>
 
 namespace softvit::cli {
 
@@ -18,15 +20,20 @@ class CountingCpuAllocator final : public c10::Allocator {
 
   c10::DataPtr allocate(size_t bytes) override;
   void copy_data(void* dest, const void* src, std::size_t count) const override;
+  // Some kernels use the raw interface (pointer == context), so allocations stay "simple".
+  c10::DeleterFnPtr raw_deleter() const override { return &release; }
 
   int64_t current() const { return current_.load(); }
   int64_t peak() const { return peak_.load(); }
   void reset_peak() { peak_.store(current_.load()); }
 
  private:
-  explicit CountingCpuAllocator(c10::Allocator* base) : base_(base) {}
-  static void release(void* context);
+  explicit CountingCpuAllocator(c10::Allocator* base) : base_(base), base_deleter_(base->raw_deleter()) {}
+  static void release(void* data);
   c10::Allocator* base_;
+  c10::DeleterFnPtr base_deleter_;
+  std::mutex mutex_;
+  std::unordered_map<void*, int64_t> sizes_;
   std::atomic<int64_t> current_{0}, peak_{0};
 };
 

@@ -13,13 +13,16 @@ void add_models_command(CLI::App& app) {
   auto classes = std::make_shared<int>(1000);
   auto img_size = std::make_shared<int>(0);
   auto no_flops = std::make_shared<bool>(false);
+  auto filter = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("models", "list registered models with parameter counts and FLOPs");
   cmd->add_option("--num-classes", *classes, "classes of the head");
   cmd->add_option("--img-size", *img_size, "resolution for the FLOPs; 0: each model's own");
   cmd->add_flag("--no-flops", *no_flops, "skip the counting forward pass (faster)");
-  cmd->callback([classes, img_size, no_flops] {
+  cmd->add_option("--filter", *filter, "only models whose name contains this text");
+  cmd->callback([classes, img_size, no_flops, filter] {
     std::cout << "model                      family     px   params(M)  GFLOPs  Newton  description\n";
     for (const auto& info : registered_models()) {
+      if (info.name.find(*filter) == std::string::npos) continue;
       ModelSection section;
       section.name = info.name;
       const auto model = build_model(section, *classes, info.in_chans);

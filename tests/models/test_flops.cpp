@@ -3,6 +3,7 @@
 #include "catch.h"
 #include "models/flops.h"
 #include "models/registry.h"
+#include "single_thread.h"
 
 using namespace softvit;
 
@@ -28,6 +29,7 @@ TEST_CASE("flops: linear conv matmul and fused attention are counted from their 
 }
 
 TEST_CASE("flops: soft_tiny at 224 px matches the published 1.9G", "[models][flops]") {
+  SingleThread one_thread;
   ModelSection s;
   s.name = "soft_tiny";
   auto model = build_model(s, 1000, 3);
@@ -39,4 +41,13 @@ TEST_CASE("flops: soft_tiny at 224 px matches the published 1.9G", "[models][flo
   // digits (+-0.05G = 2.6%), and softvit applies pinv(A) as K1 (pinv(A) (K1^T V)), which saves
   // the release's n m^2 per head (44M MACs, 2.3%) for the same value.
   CHECK(count.without_newton() / 1e9 == Approx(1.9).epsilon(0.05));
+}
+
+TEST_CASE("flops: soft_small with the paper's depths matches the published 3.3G", "[models][flops]") {
+  // The same tolerance and reasons; the release's depths 1,3,20,4 would give about 5.4G.
+  SingleThread one_thread;
+  ModelSection s;
+  s.name = "soft_small";
+  auto model = build_model(s, 1000, 3);
+  CHECK(count_model_macs(*model, 3, 224).without_newton() / 1e9 == Approx(3.3).epsilon(0.05));
 }

@@ -3,6 +3,7 @@
 #include "catch.h"
 #include "models/attention/gaussian_kernel.h"
 #include "models/attention/newton_pinv.h"
+#include "single_thread.h"
 
 using namespace softvit;
 
@@ -24,6 +25,7 @@ torch::Tensor random_spd(int64_t m, double lo, double hi) {
 }  // namespace
 
 TEST_CASE("newton pinv: equals linalg_pinv on random SPD matrices", "[models][newton]") {
+  SingleThread one_thread;
   torch::manual_seed(0);
   const auto a = torch::stack({random_spd(16, 0.5, 2.0), random_spd(16, 0.2, 3.0)});  // batched
   // Without the regularisation it is the exact inverse; with it, the inverse of A + 0.01 I.
@@ -44,6 +46,7 @@ TEST_CASE("newton pinv: converges to the Moore-Penrose inverse of a singular ker
 }
 
 TEST_CASE("newton pinv: near-singular Gaussian kernel matrices", "[models][newton]") {
+  SingleThread one_thread;
   torch::manual_seed(2);
   const auto eye = torch::eye(49, f64);
   // 49 landmarks around 5 centres, as conv landmarks of a smooth image tend to be.

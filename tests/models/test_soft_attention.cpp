@@ -8,6 +8,7 @@
 #include "models/attention/gaussian_kernel.h"
 #include "models/attention/soft.h"
 #include "models/flops.h"
+#include "single_thread.h"
 
 using namespace softvit;
 namespace F = torch::nn::functional;
@@ -122,6 +123,7 @@ TEST_CASE("soft: every token a landmark gives the exact Gaussian-kernel attentio
 }
 
 TEST_CASE("soft: conv landmarks and the local path equal a naive float64 reference", "[models][soft]") {
+  SingleThread one_thread;
   torch::manual_seed(3);
   const int64_t dim = 16, heads = 2, d = 8, gh = 8, gw = 6, sr = 2, k = 3, b = 2;
   auto o = soft_options(dim, heads);
@@ -175,6 +177,7 @@ TEST_CASE("soft: conv landmarks and the local path equal a naive float64 referen
 }
 
 TEST_CASE("soft: a fixed landmark count keeps m and the cost per token constant", "[models][soft]") {
+  SingleThread one_thread;
   torch::manual_seed(4);
   auto o = soft_options(16, 2);
   o.sr_ratio = 4;
