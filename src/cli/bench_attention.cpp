@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <torch/version.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -17,7 +18,6 @@
 #include <iostream>
 #include <map>
 #include <sstream>
-#include <torch/version.h>
 
 #include "cli/commands.h"
 #include "cli/memory_probe.h"
@@ -123,7 +123,8 @@ Result run_forked(const Settings& s, const std::string& kind, int64_t n) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(s.timeout_s);
   bool timed_out = false;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
@@ -219,7 +220,8 @@ void run(const Settings& s) {
         r = run_forked(s, kind, n);
       if (r.status != "ok") stop = true;
       std::cerr << "[bench] " << kind << " n=" << n << ": "
-                << (r.status == "ok" ? cat(fixed(r.ms, 1), " ms, ", fixed(r.tensor_mib, 1), " MiB") : r.status)
+                << (r.status == "ok" ? cat(fixed(r.ms, 1), " ms, ", fixed(r.tensor_mib, 1), " MiB")
+                                     : r.status)
                 << (r.error.empty() ? "" : ": " + r.error) << "\n";
       results[{kind, n}] = r;
     }
@@ -239,9 +241,11 @@ void run(const Settings& s) {
 
 void add_bench_attention_command(CLI::App& bench) {
   auto s = std::make_shared<Settings>();
-  auto* cmd = bench.add_subcommand("attention", "time and peak memory of attention forward+backward vs tokens (CPU)");
+  auto* cmd =
+      bench.add_subcommand("attention", "time and peak memory of attention forward+backward vs tokens (CPU)");
   cmd->add_option("--tokens", s->tokens, "token counts")->delimiter(',');
-  cmd->add_option("--kinds", s->kinds, "attentions: soft, soft_norm, seqnorm, sima, softmax (explicit)")->delimiter(',');
+  cmd->add_option("--kinds", s->kinds, "attentions: soft, soft_norm, seqnorm, sima, softmax (explicit)")
+      ->delimiter(',');
   cmd->add_option("--batch", s->batch, "batch size");
   cmd->add_option("--dim", s->dim, "token width");
   cmd->add_option("--heads", s->heads, "attention heads");

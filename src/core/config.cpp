@@ -185,7 +185,8 @@ void validate(const RunConfig& c) {
   if (c.model.landmark_count > 0) {
     int side = 1;
     while (side * side < c.model.landmark_count) ++side;
-    if (side * side != c.model.landmark_count) fail("model.landmark_count", "must be a square (49 = 7 x 7, ...)");
+    if (side * side != c.model.landmark_count)
+      fail("model.landmark_count", "must be a square (49 = 7 x 7, ...)");
   }
   for (int r : c.model.sr_ratios)
     if (r < 1) fail("model.sr_ratios", "values must be at least 1");

@@ -20,10 +20,10 @@ struct AttentionOptions {
   bool split_qkv = false;  // q and kv projections (the SOFT release's stage 4) instead of qkv
 
   // soft, soft_norm
-  int64_t sr_ratio = 1;             // landmark conv kernel = stride
-  int64_t local_conv = 0;           // depthwise kernel of the local value path; 0: none
-  std::string landmarks = "conv";   // conv | avgpool
-  int64_t landmark_count = 0;       // fixed landmarks per head (a square); 0: by stride
+  int64_t sr_ratio = 1;            // landmark conv kernel = stride
+  int64_t local_conv = 0;          // depthwise kernel of the local value path; 0: none
+  std::string landmarks = "conv";  // conv | avgpool
+  int64_t landmark_count = 0;      // fixed landmarks per head (a square); 0: by stride
   int64_t newton_iterations = 20;
   double newton_regularization = 0.01;
 

@@ -53,7 +53,8 @@ int64_t convolution_macs(c10::ArrayRef<const c10::IValue> in) {
     return product(x, 0, x.size()) * w[1] * kernel;
   int64_t out = x[0] * w[0];
   for (size_t i = 0; i < spatial; ++i)
-    out *= (x[2 + i] + 2 * at(padding, i, 0) - at(dilation, i, 1) * (w[2 + i] - 1) - 1) / at(stride, i, 1) + 1;
+    out *=
+        (x[2 + i] + 2 * at(padding, i, 0) - at(dilation, i, 1) * (w[2 + i] - 1) - 1) / at(stride, i, 1) + 1;
   return out * w[1] * kernel;
 }
 

@@ -17,8 +17,9 @@ struct Entry {
   std::optional<PyramidOptions> pyramid;
 };
 
-Entry vit(const std::string& name, const std::string& description, int64_t img, int64_t patch, int64_t in_chans,
-          int64_t dim, int64_t depth, int64_t heads, const std::string& attention = "softmax") {
+Entry vit(const std::string& name, const std::string& description, int64_t img, int64_t patch,
+          int64_t in_chans, int64_t dim, int64_t depth, int64_t heads,
+          const std::string& attention = "softmax") {
   VitOptions o;
   o.name = name;
   o.img_size = img;
@@ -69,8 +70,8 @@ const std::vector<Entry>& table() {
         vit("sfvit_tiny", "DeiT-Tiny with seqnorm attention, 224 px", 224, 16, 3, 192, 12, 3, "seqnorm"),
         vit("sfvit_small", "DeiT-Small with seqnorm attention, 224 px", 224, 16, 3, 384, 12, 6, "seqnorm"),
         vit("sfvit_base", "DeiT-Base with seqnorm attention, 224 px", 224, 16, 3, 768, 12, 12, "seqnorm"),
-        vit("sfvit_tiny_patch4_28", "DeiT-Tiny sizes, seqnorm attention, 28 px, patch 4", 28, 4, 1, 192, 12, 3,
-            "seqnorm"),
+        vit("sfvit_tiny_patch4_28", "DeiT-Tiny sizes, seqnorm attention, 28 px, patch 4", 28, 4, 1, 192, 12,
+            3, "seqnorm"),
     };
     struct Size {
       const char* name;
@@ -113,7 +114,8 @@ void reject(bool set, const std::string& key, const std::string& model, const st
 }
 
 ModelPtr build_vit(VitOptions o, const ModelSection& s) {
-  const std::string pyramid_only = "it sizes a pyramid model; use model.embed_dim, model.depth, model.num_heads";
+  const std::string pyramid_only =
+      "it sizes a pyramid model; use model.embed_dim, model.depth, model.num_heads";
   reject(!s.dims.empty(), "dims", s.name, pyramid_only);
   reject(!s.depths.empty(), "depths", s.name, pyramid_only);
   reject(!s.heads.empty(), "heads", s.name, pyramid_only);
@@ -132,9 +134,11 @@ ModelPtr build_vit(VitOptions o, const ModelSection& s) {
   o.drop_rate = s.drop_rate;
   o.drop_path = s.drop_path;
   if (o.img_size % o.patch_size != 0)
-    throw ConfigError(cat("model.img_size ", o.img_size, " is not a multiple of model.patch_size ", o.patch_size));
+    throw ConfigError(
+        cat("model.img_size ", o.img_size, " is not a multiple of model.patch_size ", o.patch_size));
   if (o.embed_dim % o.num_heads != 0)
-    throw ConfigError(cat("model.embed_dim ", o.embed_dim, " is not divisible by model.num_heads ", o.num_heads));
+    throw ConfigError(
+        cat("model.embed_dim ", o.embed_dim, " is not divisible by model.num_heads ", o.num_heads));
   return std::make_shared<VisionTransformer>(o);
 }
 

@@ -95,7 +95,8 @@ SoftPyramid::SoftPyramid(PyramidOptions o) : options(std::move(o)) {
     a.local_conv = op.local_conv[s];
     auto list = register_module(cat("block", s + 1), torch::nn::ModuleList());
     for (int64_t i = 0; i < op.depths[s]; ++i) {
-      auto block = std::make_shared<PostNormBlock>(make_attention(op.attention, a), dims[s], op.mlp_ratio, rate());
+      auto block =
+          std::make_shared<PostNormBlock>(make_attention(op.attention, a), dims[s], op.mlp_ratio, rate());
       auto holder = std::make_shared<torch::nn::Module>();
       holder->register_module("att", block);
       list->push_back(holder);

@@ -41,7 +41,7 @@ struct PyramidOptions {
   double mlp_ratio = 4.0;
   double drop_rate = 0.0;
   double drop_path = 0.0;
-  std::string attention = "soft";  // stages 1-3
+  std::string attention = "soft";      // stages 1-3
   AttentionOptions attention_options;  // landmarks, Newton, seqnorm settings; sizes set per stage
 };
 
@@ -65,9 +65,10 @@ struct SoftPyramid : Model {
   int64_t num_classes() const override { return options.num_classes; }
 
   PyramidOptions options;
-  std::array<torch::nn::Sequential, 4> patch_embed{nullptr, nullptr, nullptr, nullptr};  // registered as patch_embedS.proj
-  std::array<torch::Tensor, 4> pos_embed;            // pos_embed4 has the cls position first
-  std::array<int64_t, 4> pos_grid{};                 // side of each declared position grid
+  std::array<torch::nn::Sequential, 4> patch_embed{nullptr, nullptr, nullptr,
+                                                   nullptr};  // registered as patch_embedS.proj
+  std::array<torch::Tensor, 4> pos_embed;                     // pos_embed4 has the cls position first
+  std::array<int64_t, 4> pos_grid{};                          // side of each declared position grid
   std::array<torch::nn::Dropout, 4> pos_drop{nullptr, nullptr, nullptr, nullptr};
   std::array<std::vector<std::shared_ptr<PostNormBlock>>, 3> stage_blocks;
   torch::nn::ModuleList block4;  // VitBlock

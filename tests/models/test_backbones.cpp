@@ -29,7 +29,8 @@ double millions(const std::string& name, const std::vector<int>& depths = {}) {
 }  // namespace
 
 // models.md: the release's counts, to the published precision.
-TEST_CASE("backbones: SOFT tiny small medium parameter counts equal the published ones", "[models][backbones]") {
+TEST_CASE("backbones: SOFT tiny small medium parameter counts equal the published ones",
+          "[models][backbones]") {
   SingleThread one_thread;
   CHECK(millions("soft_tiny") == Approx(13.07).margin(0.005));
   CHECK(millions("soft_small") == Approx(24.1).margin(0.05));  // the paper's depths 1,3,7,4
@@ -54,7 +55,8 @@ TEST_CASE("backbones: SOFT-Norm twins have the SOFT parameters exactly", "[model
       auto s = section(name);
       s.depths = {1, 1, 1, 1};
       std::map<std::string, std::vector<int64_t>> out;
-      for (const auto& p : build_model(s, 1000, 3)->named_parameters()) out[p.key()] = p.value().sizes().vec();
+      for (const auto& p : build_model(s, 1000, 3)->named_parameters())
+        out[p.key()] = p.value().sizes().vec();
       return out;
     };
     CHECK(shapes("soft_" + size) == shapes("soft_norm_" + size));
@@ -130,7 +132,8 @@ void check_family_trains(const std::string& family) {
     else
       s.depth = 1;
     const auto model = build_model(s, 5, info.in_chans);
-    const std::vector<int64_t> sizes = info.img_size <= 64 ? std::vector<int64_t>{28, 40} : std::vector<int64_t>{64, 96};
+    const std::vector<int64_t> sizes =
+        info.img_size <= 64 ? std::vector<int64_t>{28, 40} : std::vector<int64_t>{64, 96};
     for (int64_t px : sizes) {
       CAPTURE(px);
       const auto logits = model->forward(torch::randn({2, info.in_chans, px, px}));
@@ -151,11 +154,13 @@ void check_family_trains(const std::string& family) {
   CHECK(checked >= 9);
 }
 
-TEST_CASE("backbones: every isotropic model runs forward and backward at two resolutions", "[models][backbones]") {
+TEST_CASE("backbones: every isotropic model runs forward and backward at two resolutions",
+          "[models][backbones]") {
   check_family_trains("vit");
 }
 
-TEST_CASE("backbones: every pyramid model runs forward and backward at two resolutions", "[models][backbones]") {
+TEST_CASE("backbones: every pyramid model runs forward and backward at two resolutions",
+          "[models][backbones]") {
   check_family_trains("pyramid");
 }
 
@@ -196,7 +201,8 @@ TEST_CASE("backbones: attention kind and its settings are overridable", "[models
 TEST_CASE("backbones: overrides that do not fit the model are errors naming the key", "[models][backbones]") {
   auto s = section("soft_tiny");
   s.embed_dim = 96;
-  CHECK_THROWS_WITH(build_model(s, 10, 3), Catch::Contains("model.embed_dim") && Catch::Contains("model.dims"));
+  CHECK_THROWS_WITH(build_model(s, 10, 3),
+                    Catch::Contains("model.embed_dim") && Catch::Contains("model.dims"));
   s = section("soft_tiny");
   s.dims = {64, 128, 320};
   CHECK_THROWS_WITH(build_model(s, 10, 3), Catch::Contains("model.dims") && Catch::Contains("4 values"));
@@ -212,6 +218,8 @@ TEST_CASE("backbones: overrides that do not fit the model are errors naming the 
   v = section("deit_tiny");
   v.sr_ratios = {2, 2};
   CHECK_THROWS_WITH(build_model(v, 10, 3), Catch::Contains("model.sr_ratios"));
-  CHECK_THROWS_WITH(parse_config("model: {landmark_count: 50}", "inline"), Catch::Contains("model.landmark_count"));
-  CHECK_THROWS_WITH(parse_config("model: {landmarks: maxpool}", "inline"), Catch::Contains("model.landmarks"));
+  CHECK_THROWS_WITH(parse_config("model: {landmark_count: 50}", "inline"),
+                    Catch::Contains("model.landmark_count"));
+  CHECK_THROWS_WITH(parse_config("model: {landmarks: maxpool}", "inline"),
+                    Catch::Contains("model.landmarks"));
 }

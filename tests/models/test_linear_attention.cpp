@@ -10,7 +10,9 @@ namespace {
 
 const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
 
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
 
 // qkv output split into three B x heads x N x d_h tensors.
 std::vector<torch::Tensor> split_qkv(const torch::Tensor& qkv, int64_t heads) {

@@ -15,7 +15,8 @@ struct Output {
 
 // One thread: on a shared machine, spinning OpenMP workers make small runs many times slower.
 Output softvit(const std::string& args) {
-  FILE* pipe = popen(("OMP_NUM_THREADS=1 " + std::string(SOFTVIT_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  FILE* pipe =
+      popen(("OMP_NUM_THREADS=1 " + std::string(SOFTVIT_BINARY) + " " + args + " 2>&1").c_str(), "r");
   REQUIRE(pipe);
   std::string text;
   char buffer[4096];
@@ -26,7 +27,8 @@ Output softvit(const std::string& args) {
 
 // Cells of the markdown table row "| tokens | grid | ... |" under the heading that starts with
 // `heading`.
-std::vector<std::string> table_row(const std::string& text, const std::string& heading, const std::string& tokens) {
+std::vector<std::string> table_row(const std::string& text, const std::string& heading,
+                                   const std::string& tokens) {
   std::istringstream in(text.substr(text.find(heading)));
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("| " + tokens + " |", 0) != 0) continue;
@@ -58,8 +60,10 @@ TEST_CASE("models command: lists the filtered models with parameters and counted
   CHECK(newton == Approx(0.19).margin(0.01));
 }
 
-TEST_CASE("bench attention: memory of explicit softmax grows quadratically and seqnorm linearly", "[models][cli]") {
-  const auto out = softvit("bench attention --tokens 256,1024 --kinds seqnorm,softmax --repeats 1 --threads 1");
+TEST_CASE("bench attention: memory of explicit softmax grows quadratically and seqnorm linearly",
+          "[models][cli]") {
+  const auto out =
+      softvit("bench attention --tokens 256,1024 --kinds seqnorm,softmax --repeats 1 --threads 1");
   REQUIRE(out.status == 0);
   CHECK(out.text.find("failed") == std::string::npos);
   const std::string heading = "Peak tensor memory";

@@ -14,7 +14,9 @@ const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
 // exp(-||x_i - x_j||^2 / 2) written out with cdist, independent of gaussian_kernel().
 torch::Tensor kernel_matrix(const torch::Tensor& x) { return torch::exp(-0.5 * torch::cdist(x, x).square()); }
 
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
 
 torch::Tensor random_spd(int64_t m, double lo, double hi) {
   const auto q = std::get<0>(torch::linalg_qr(torch::randn({m, m}, f64)));
@@ -34,7 +36,8 @@ TEST_CASE("newton pinv: equals linalg_pinv on random SPD matrices", "[models][ne
   CHECK(max_abs_diff(newton_pinv_value(a, {20, 0.01}), torch::linalg_pinv(a + 0.01 * eye)) < 1e-10);
 }
 
-TEST_CASE("newton pinv: converges to the Moore-Penrose inverse of a singular kernel matrix", "[models][newton]") {
+TEST_CASE("newton pinv: converges to the Moore-Penrose inverse of a singular kernel matrix",
+          "[models][newton]") {
   torch::manual_seed(1);
   // Four duplicated landmarks: a 16 x 16 Gaussian kernel matrix of rank 12.
   auto x = torch::randn({12, 32}, f64) * 0.2;
@@ -52,7 +55,8 @@ TEST_CASE("newton pinv: near-singular Gaussian kernel matrices", "[models][newto
   // 49 landmarks around 5 centres, as conv landmarks of a smooth image tend to be.
   auto clustered = [](double spread) {
     const auto centres = torch::randn({5, 32}, f64) * (2 * spread);
-    return centres.index_select(0, torch::randint(0, 5, {49}, torch::kLong)) + torch::randn({49, 32}, f64) * (spread / 2);
+    return centres.index_select(0, torch::randint(0, 5, {49}, torch::kLong)) +
+           torch::randn({49, 32}, f64) * (spread / 2);
   };
   SECTION("moderately clustered: 20 iterations reach the inverse of A + 0.01 I") {
     const auto a = kernel_matrix(clustered(0.2));

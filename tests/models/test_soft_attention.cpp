@@ -17,7 +17,9 @@ namespace {
 
 const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
 
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
 
 AttentionOptions soft_options(int64_t dim, int64_t heads) {
   AttentionOptions o;
@@ -102,10 +104,10 @@ TEST_CASE("soft: every token a landmark gives the exact Gaussian-kernel attentio
     torch::NoGradGuard no_grad;
     const auto q = heads_of(exact.W_q->forward(x), heads) / std::pow(d, 0.25);
     const auto v = heads_of(exact.W_v->forward(x), heads);
-    const auto g_all = gauss(q, q);                                    // n x n over every token
+    const auto g_all = gauss(q, q);  // n x n over every token
     const auto grid = q.narrow(2, extra, gh * gw);
     const auto g_grid = gauss(grid, grid);
-    REQUIRE(torch::linalg_eigvalsh(g_grid).min().item<double>() > 0.02);  // the inverse converges
+    REQUIRE(torch::linalg_eigvalsh(g_grid).min().item<double>() > 0.02);      // the inverse converges
     REQUIRE((g_grid - torch::eye(gh * gw, f64)).max().item<double>() > 0.1);  // and G is not ~ I
     auto combine = [&](const torch::Tensor& y, SoftAttention& a) {
       return a.ff->forward(y.transpose(1, 2).reshape({2, extra + gh * gw, dim}));
@@ -117,7 +119,8 @@ TEST_CASE("soft: every token a landmark gives the exact Gaussian-kernel attentio
 
     const auto k1 = gauss(q, grid);
     const auto eye = torch::eye(gh * gw, f64);
-    const auto nystrom = torch::matmul(k1, torch::linalg_solve(g_grid + 0.01 * eye, k1.transpose(-2, -1).matmul(v)));
+    const auto nystrom =
+        torch::matmul(k1, torch::linalg_solve(g_grid + 0.01 * eye, k1.transpose(-2, -1).matmul(v)));
     CHECK(max_abs_diff(regularised.forward(x, gh, gw), combine(nystrom, regularised)) < 1e-9);
   }
 }
@@ -165,8 +168,8 @@ TEST_CASE("soft: conv landmarks and the local path equal a naive float64 referen
         // Local path: the head's one k x k filter on each of its channels' H x W value maps.
         for (int64_t c = 0; c < d; ++c) {
           const auto map = v[s][h].narrow(0, 1, gh * gw).select(1, c).reshape({1, 1, gh, gw});
-          const auto filtered = F::conv2d(map, attn.attn->conv->weight.narrow(0, h, 1),
-                                          F::Conv2dFuncOptions().padding(k / 2));
+          const auto filtered =
+              F::conv2d(map, attn.attn->conv->weight.narrow(0, h, 1), F::Conv2dFuncOptions().padding(k / 2));
           out.narrow(0, 1, gh * gw).select(1, c).add_(filtered.reshape({gh * gw}));
         }
         expected[s][h] = out;

@@ -31,11 +31,14 @@ torch::Tensor SequenceNorm::forward(const torch::Tensor& x_in, int64_t extra_tok
 
 SeqNormAttention::SeqNormAttention(const AttentionOptions& o) : num_heads(o.num_heads) {
   if (o.dim % o.num_heads != 0)
-    throw ConfigError(cat("seqnorm attention: width ", o.dim, " is not divisible by ", o.num_heads, " heads"));
+    throw ConfigError(
+        cat("seqnorm attention: width ", o.dim, " is not divisible by ", o.num_heads, " heads"));
   const int64_t head_dim = o.dim / o.num_heads;
-  qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(o.dim, 3 * o.dim).bias(o.qkv_bias)));
+  qkv =
+      register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(o.dim, 3 * o.dim).bias(o.qkv_bias)));
   auto norm = [&] {
-    return std::make_shared<SequenceNorm>(o.num_heads, head_dim, o.seqnorm_stat, o.seqnorm_eps, o.seqnorm_cls);
+    return std::make_shared<SequenceNorm>(o.num_heads, head_dim, o.seqnorm_stat, o.seqnorm_eps,
+                                          o.seqnorm_cls);
   };
   q_norm = register_module("q_norm", norm());
   k_norm = register_module("k_norm", norm());
@@ -55,7 +58,7 @@ torch::Tensor SeqNormAttention::forward(const torch::Tensor& x, int64_t grid_h, 
   const auto v = v_norm->forward(q_k_v[2], extra);
   torch::Tensor kv;
   {
-    NoAutocast fp32;  // the n-sum
+    NoAutocast fp32;                                                      // the n-sum
     kv = torch::matmul(k.transpose(-2, -1), v) / static_cast<double>(n);  // d_h x d_h per head
   }
   auto y = torch::matmul(q, kv).to(x.scalar_type());

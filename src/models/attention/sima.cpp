@@ -9,7 +9,8 @@ namespace softvit {
 SimaAttention::SimaAttention(const AttentionOptions& o) : num_heads(o.num_heads) {
   if (o.dim % o.num_heads != 0)
     throw ConfigError(cat("sima attention: width ", o.dim, " is not divisible by ", o.num_heads, " heads"));
-  qkv = register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(o.dim, 3 * o.dim).bias(o.qkv_bias)));
+  qkv =
+      register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(o.dim, 3 * o.dim).bias(o.qkv_bias)));
   proj = register_module("proj", torch::nn::Linear(o.dim, o.dim));
   proj_drop = register_module("proj_drop", torch::nn::Dropout(o.proj_drop));
 }

@@ -59,25 +59,30 @@ SoftKernel::SoftKernel(const AttentionOptions& o, bool symmetric)
   if (use_conv_landmarks) {
     Qlandmark_op = register_module(
         "Qlandmark_op",
-        torch::nn::Conv2d(torch::nn::Conv2dOptions(head_dim, head_dim, sr_ratio).stride(sr_ratio).bias(false)));
+        torch::nn::Conv2d(
+            torch::nn::Conv2dOptions(head_dim, head_dim, sr_ratio).stride(sr_ratio).bias(false)));
     Qnorm_act = register_module(
         "Qnorm_act", torch::nn::Sequential(torch::nn::LayerNorm(torch::nn::LayerNormOptions({head_dim})),
                                            torch::nn::GELU()));
   }
   if (o.local_conv > 0)
-    conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(num_heads, num_heads, o.local_conv)
-                                                         .padding(o.local_conv / 2)
-                                                         .groups(num_heads)
-                                                         .bias(false)));
+    conv =
+        register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(num_heads, num_heads, o.local_conv)
+                                                      .padding(o.local_conv / 2)
+                                                      .groups(num_heads)
+                                                      .bias(false)));
 }
 
 torch::Tensor SoftKernel::landmarks(const torch::Tensor& q, int64_t grid_h, int64_t grid_w) {
   const int64_t b = q.size(0), n = q.size(2), tokens = grid_h * grid_w;
   // Grid tokens of every (sample, head) as a d_h x H x W map: the heads share the sampler.
-  auto map = q.narrow(2, n - tokens, tokens).reshape({b * num_heads, grid_h, grid_w, head_dim}).permute({0, 3, 1, 2});
+  auto map = q.narrow(2, n - tokens, tokens)
+                 .reshape({b * num_heads, grid_h, grid_w, head_dim})
+                 .permute({0, 3, 1, 2});
   const auto [lh, lw] = landmark_grid(grid_h, grid_w, sr_ratio, landmark_count);
-  torch::Tensor sampled = use_conv_landmarks ? Qlandmark_op->forward(pool_to(map, lh * sr_ratio, lw * sr_ratio))
-                                             : pool_to(map, lh, lw);
+  torch::Tensor sampled = use_conv_landmarks
+                              ? Qlandmark_op->forward(pool_to(map, lh * sr_ratio, lw * sr_ratio))
+                              : pool_to(map, lh, lw);
   sampled = sampled.flatten(2).transpose(1, 2).reshape({b, num_heads, lh * lw, head_dim});
   return use_conv_landmarks ? Qnorm_act->forward(sampled) : sampled;
 }
@@ -125,7 +130,9 @@ SoftAttention::SoftAttention(const AttentionOptions& o, bool symmetric_norm) : n
 
 torch::Tensor SoftAttention::forward(const torch::Tensor& x, int64_t grid_h, int64_t grid_w) {
   const auto b = x.size(0), n = x.size(1), c = x.size(2);
-  auto split = [&](const torch::Tensor& t) { return t.reshape({b, n, num_heads, c / num_heads}).transpose(1, 2); };
+  auto split = [&](const torch::Tensor& t) {
+    return t.reshape({b, n, num_heads, c / num_heads}).transpose(1, 2);
+  };
   auto y = attn->forward(split(W_q->forward(x)), split(W_v->forward(x)), grid_h, grid_w);
   return ff->forward(y.transpose(1, 2).reshape({b, n, c}));
 }

@@ -28,7 +28,8 @@ SoftmaxAttention::SoftmaxAttention(int64_t dim, int64_t heads, bool qkv_bias, do
 
 SoftmaxAttention::SoftmaxAttention(const AttentionOptions& o) : num_heads(o.num_heads), fused(o.fused) {
   if (o.dim % o.num_heads != 0)
-    throw ConfigError(cat("softmax attention: width ", o.dim, " is not divisible by ", o.num_heads, " heads"));
+    throw ConfigError(
+        cat("softmax attention: width ", o.dim, " is not divisible by ", o.num_heads, " heads"));
   if (o.split_qkv) {
     q = register_module("q", linear(o.dim, o.dim, o.qkv_bias));
     kv = register_module("kv", linear(o.dim, 2 * o.dim, o.qkv_bias));
