@@ -1,5 +1,6 @@
 #include "models/registry.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "core/error.h"
@@ -100,7 +101,13 @@ std::vector<int64_t> to_int64(const std::vector<int>& v) { return {v.begin(), v.
 
 // The attention settings every family shares.
 void apply_attention(const ModelSection& s, std::string& attention, AttentionOptions& a) {
-  if (!s.attention.empty()) attention = s.attention;
+  if (!s.attention.empty()) {
+    const auto kinds = attention_kinds();
+    if (std::find(kinds.begin(), kinds.end(), s.attention) == kinds.end())
+      throw ConfigError(
+          cat("model.attention: unknown attention '", s.attention, "' (known: ", join(kinds, ", "), ")"));
+    attention = s.attention;
+  }
   if (!s.landmarks.empty()) a.landmarks = s.landmarks;
   if (s.landmark_count > 0) a.landmark_count = s.landmark_count;
   if (s.newton_iters > 0) a.newton_iterations = s.newton_iters;

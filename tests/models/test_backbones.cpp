@@ -211,7 +211,8 @@ TEST_CASE("backbones: overrides that do not fit the model are errors naming the 
   CHECK_THROWS_WITH(build_model(s, 10, 3), Catch::Contains("divisible"));
   s = section("soft_tiny");
   s.attention = "performer";
-  CHECK_THROWS_WITH(build_model(s, 10, 3), Catch::Contains("performer") && Catch::Contains("seqnorm"));
+  CHECK_THROWS_WITH(build_model(s, 10, 3), Catch::Contains("model.attention") &&
+                                               Catch::Contains("performer") && Catch::Contains("seqnorm"));
   auto v = section("deit_tiny");
   v.depths = {1, 1, 1, 1};
   CHECK_THROWS_WITH(build_model(v, 10, 3), Catch::Contains("model.depths"));
