@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -202,7 +203,9 @@ void run(const Settings& s) {
             << " --landmarks " << s.landmarks << " --threads " << s.threads << " --repeats " << s.repeats
             << " --max-softmax-mib " << s.max_softmax_mib << "`\n\n"
             << "Machine: " << cpu_model() << ", " << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs visible, "
-            << s.threads << " threads; LibTorch " << TORCH_VERSION << "; " << utc_now() << "\n\n"
+            << s.threads << " threads, OMP_WAIT_POLICY="
+            << (std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "(unset)") << "; LibTorch "
+            << TORCH_VERSION << "; " << utc_now() << "\n\n"
             << "One forward + backward of the attention module (projections included), batch " << s.batch
             << ", width " << s.dim << ", " << s.heads << " heads of " << s.dim / s.heads
             << ", fp32. soft: " << s.landmarks << " landmarks (conv, sr " << s.sr_ratio << "), local conv "
