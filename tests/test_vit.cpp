@@ -2,7 +2,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "models/registry.h"
-#include "models/softmax_attention.h"
+#include "models/attention/softmax.h"
 #include "models/vit.h"
 
 using namespace softvit;

@@ -7,6 +7,7 @@ void add_bench_command(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "benchmarks: throughput and memory");
   bench->require_subcommand(1);
   add_bench_steps_commands(*bench);
+  add_bench_attention_command(*bench);
 }
 
 }  // namespace softvit::cli

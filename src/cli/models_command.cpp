@@ -1,28 +1,47 @@
-// softvit models: every registered model with its parameter count.
+// softvit models: every registered model with its parameter count and counted FLOPs (MACs).
+#include <cstdio>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "core/strings.h"
+#include "models/flops.h"
 #include "models/registry.h"
 
 namespace softvit::cli {
 
 void add_models_command(CLI::App& app) {
   auto classes = std::make_shared<int>(1000);
-  auto* cmd = app.add_subcommand("models", "list registered models with their parameter counts");
-  cmd->add_option("--num-classes", *classes, "classes of the head when counting parameters");
-  cmd->callback([classes] {
-    std::cout << "model                    px  params      description\n";
+  auto img_size = std::make_shared<int>(0);
+  auto no_flops = std::make_shared<bool>(false);
+  auto filter = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("models", "list registered models with parameter counts and FLOPs");
+  cmd->add_option("--num-classes", *classes, "classes of the head");
+  cmd->add_option("--img-size", *img_size, "resolution for the FLOPs; 0: each model's own");
+  cmd->add_flag("--no-flops", *no_flops, "skip the counting forward pass (faster)");
+  cmd->add_option("--filter", *filter, "only models whose name contains this text");
+  cmd->callback([classes, img_size, no_flops, filter] {
+    std::cout << "model                      family     px   params(M)  GFLOPs  Newton  description\n";
     for (const auto& info : registered_models()) {
+      if (info.name.find(*filter) == std::string::npos) continue;
       ModelSection section;
       section.name = info.name;
       const auto model = build_model(section, *classes, info.in_chans);
-      char line[256];
-      std::snprintf(line, sizeof line, "%-22s %4lld  %10lld  %s\n", info.name.c_str(),
-                    static_cast<long long>(info.img_size), static_cast<long long>(count_parameters(*model)),
-                    info.description.c_str());
+      const int64_t px = *img_size > 0 ? *img_size : info.img_size;
+      std::string gflops = "-", newton = "-";
+      if (!*no_flops) {
+        const auto count = count_model_macs(*model, info.in_chans, px);
+        gflops = fixed(count.without_newton() / 1e9, 2);
+        newton = fixed(count.newton / 1e9, 2);
+      }
+      char line[512];
+      std::snprintf(line, sizeof line, "%-26s %-8s %5lld  %10.2f  %6s  %6s  %s\n", info.name.c_str(),
+                    info.family.c_str(), static_cast<long long>(px), count_parameters(*model) / 1e6,
+                    gflops.c_str(), newton.c_str(), info.description.c_str());
       std::cout << line;
     }
+    std::cout << "\nGFLOPs: multiply-accumulates of matmuls, linears, convolutions and attention products,\n"
+                 "counted during one forward of a 1-image batch (the convention of the published SOFT,\n"
+                 "PVT and DeiT figures), without the Newton iterations; Newton: those iterations.\n";
   });
 }
 

@@ -199,6 +199,23 @@ void validate(const RunConfig& c) {
   if (c.eval.positive_class < 0) fail("eval.positive_class", "must not be negative");
   if (c.eval.bootstrap < 0) fail("eval.bootstrap", "must not be negative");
   if (c.eval.ece_bins < 1) fail("eval.ece_bins", "must be at least 1");
+  if (!c.model.landmarks.empty() && c.model.landmarks != "conv" && c.model.landmarks != "avgpool")
+    fail("model.landmarks", "must be conv or avgpool");
+  if (c.model.landmark_count < 0) fail("model.landmark_count", "must not be negative");
+  if (c.model.landmark_count > 0) {
+    int side = 1;
+    while (side * side < c.model.landmark_count) ++side;
+    if (side * side != c.model.landmark_count)
+      fail("model.landmark_count", "must be a square (49 = 7 x 7, ...)");
+  }
+  for (int r : c.model.sr_ratios)
+    if (r < 1) fail("model.sr_ratios", "values must be at least 1");
+  for (int k : c.model.local_conv)
+    if (k < 0 || (k > 0 && k % 2 == 0)) fail("model.local_conv", "values must be 0 or odd");
+  if (c.model.newton_iters < 0) fail("model.newton_iters", "must not be negative");
+  if (c.model.seqnorm_stat != "standardise" && c.model.seqnorm_stat != "l2")
+    fail("model.seqnorm_stat", "must be standardise or l2");
+  if (!(c.model.seqnorm_eps > 0)) fail("model.seqnorm_eps", "must be positive");
 }
 
 }  // namespace softvit

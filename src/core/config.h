@@ -34,6 +34,20 @@ struct ModelSection {
   std::string init_from = "";
   bool init_strict = true;                     // missing, unexpected or misshaped tensors are errors
   std::vector<std::string> init_skip = {};     // tensor names or module paths not loaded, e.g. [head]
+  // Pyramid (soft_*) sizes per stage; empty keeps the model's own.
+  std::vector<int> dims = {};
+  std::vector<int> depths = {};
+  std::vector<int> heads = {};
+  // Attention: kind and settings. Empty / 0 keeps the model's own.
+  std::string attention = "";                // softmax | soft | soft_norm | seqnorm | sima
+  std::string landmarks = "";                // soft: conv | avgpool
+  int landmark_count = 0;                    // soft: fixed landmarks per head, a square (49); 0: by stride
+  std::vector<int> sr_ratios = {};           // soft: landmark stride per SOFT stage (1 value for a ViT)
+  std::vector<int> local_conv = {};          // soft: depthwise kernel per SOFT stage, 0: none
+  int newton_iters = 0;                      // soft: Newton iterations of the pseudo-inverse
+  std::string seqnorm_stat = "standardise";  // seqnorm: standardise | l2
+  double seqnorm_eps = 1e-5;
+  bool seqnorm_cls = true;  // seqnorm: the cls token enters the statistics
 };
 
 struct DataSection {

@@ -30,6 +30,18 @@ Schema build_schema() {
   SOFTVIT_OPTION(model.init_from, "start from these weights: .safetensors or .pt; empty: random init");
   SOFTVIT_OPTION(model.init_strict, "init_from must match the model exactly (names and shapes)");
   SOFTVIT_OPTION(model.init_skip, "tensor names or module paths init_from leaves out, e.g. [head]");
+  SOFTVIT_OPTION(model.dims, "pyramid models: width of each of the 4 stages; empty: the model's own");
+  SOFTVIT_OPTION(model.depths, "pyramid models: blocks in each of the 4 stages; empty: the model's own");
+  SOFTVIT_OPTION(model.heads, "pyramid models: heads in each of the 4 stages; empty: the model's own");
+  SOFTVIT_OPTION(model.attention, "softmax | soft | soft_norm | seqnorm | sima; empty: the model's own");
+  SOFTVIT_OPTION(model.landmarks, "soft: landmark sampler conv | avgpool; empty: the model's own");
+  SOFTVIT_OPTION(model.landmark_count, "soft: fixed landmarks per head, a square such as 49; 0: by stride");
+  SOFTVIT_OPTION(model.sr_ratios, "soft: landmark stride per SOFT stage (one value for a ViT); empty: own");
+  SOFTVIT_OPTION(model.local_conv, "soft: local depthwise kernel per SOFT stage (odd; 0: none); empty: own");
+  SOFTVIT_OPTION(model.newton_iters, "soft: Newton iterations of the landmark pseudo-inverse; 0: own (20)");
+  SOFTVIT_OPTION(model.seqnorm_stat, "seqnorm: token statistic standardise | l2");
+  SOFTVIT_OPTION(model.seqnorm_eps, "seqnorm: epsilon added to the token variance (or mean square)");
+  SOFTVIT_OPTION(model.seqnorm_cls, "seqnorm: whether the cls token enters the token statistics");
 
   SOFTVIT_OPTION(data.source, "dataset format: idx (MNIST family, gzip)");
   SOFTVIT_OPTION(data.root, "dataset folder");

@@ -5,7 +5,10 @@
 
 #include "core/error.h"
 #include "core/strings.h"
-#include "models/softmax_attention.h"
+#include "models/attention/seqnorm.h"
+#include "models/attention/sima.h"
+#include "models/attention/soft.h"
+#include "models/attention/softmax.h"
 
 namespace softvit {
 namespace {
@@ -14,10 +17,11 @@ using Factory = std::function<AttentionPtr(const AttentionOptions&)>;
 
 const std::map<std::string, Factory>& factories() {
   static const std::map<std::string, Factory> table = {
-      {"softmax",
-       [](const AttentionOptions& o) {
-         return std::make_shared<SoftmaxAttention>(o.dim, o.num_heads, o.qkv_bias, o.proj_drop);
-       }},
+      {"softmax", [](const AttentionOptions& o) { return std::make_shared<SoftmaxAttention>(o); }},
+      {"soft", [](const AttentionOptions& o) { return std::make_shared<SoftAttention>(o, false); }},
+      {"soft_norm", [](const AttentionOptions& o) { return std::make_shared<SoftAttention>(o, true); }},
+      {"seqnorm", [](const AttentionOptions& o) { return std::make_shared<SeqNormAttention>(o); }},
+      {"sima", [](const AttentionOptions& o) { return std::make_shared<SimaAttention>(o); }},
   };
   return table;
 }

@@ -45,16 +45,19 @@ void init_vit_weights(torch::nn::Module& module) {
   }
 }
 
-torch::Tensor resize_pos_embed(const torch::Tensor& grid_embed, int64_t gh, int64_t gw, int64_t h,
-                               int64_t w) {
+torch::Tensor resize_pos_embed(const torch::Tensor& grid_embed, int64_t gh, int64_t gw, int64_t h, int64_t w,
+                               Interpolation mode) {
   if (gh == h && gw == w) return grid_embed;
   const auto c = grid_embed.size(-1);
   auto grid = grid_embed.reshape({1, gh, gw, c}).permute({0, 3, 1, 2});
   grid = torch::nn::functional::interpolate(
-      grid.to(torch::kFloat32), torch::nn::functional::InterpolateFuncOptions()
-                                    .size(std::vector<int64_t>{h, w})
-                                    .mode(torch::kBicubic)
-                                    .align_corners(false));
+      grid.to(torch::kFloat32),
+      torch::nn::functional::InterpolateFuncOptions()
+          .size(std::vector<int64_t>{h, w})
+          .mode(mode == Interpolation::bicubic
+                    ? torch::nn::functional::InterpolateFuncOptions::mode_t(torch::kBicubic)
+                    : torch::kBilinear)
+          .align_corners(false));
   return grid.permute({0, 2, 3, 1}).reshape({1, h * w, c}).to(grid_embed.dtype());
 }
 

@@ -26,8 +26,11 @@ void trunc_normal_(torch::Tensor tensor, double std);
 // timm's default ViT init: Linear weights trunc-normal(0.02), biases 0; LayerNorm 1 / 0.
 void init_vit_weights(torch::nn::Module& module);
 
-// Resizes a 1 x (gh*gw) x C grid of position embeddings to 1 x (h*w) x C (bicubic).
-torch::Tensor resize_pos_embed(const torch::Tensor& grid_embed, int64_t gh, int64_t gw, int64_t h,
-                               int64_t w);
+enum class Interpolation { bicubic, bilinear };
+
+// Resizes a 1 x (gh*gw) x C grid of position embeddings to 1 x (h*w) x C (timm's ViT: bicubic;
+// the SOFT pyramid: bilinear). Returns the input itself when the size already fits.
+torch::Tensor resize_pos_embed(const torch::Tensor& grid_embed, int64_t gh, int64_t gw, int64_t h, int64_t w,
+                               Interpolation mode = Interpolation::bicubic);
 
 }  // namespace softvit

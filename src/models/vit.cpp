@@ -13,7 +13,12 @@ torch::nn::LayerNorm layer_norm(int64_t dim) {
 
 VitBlock::VitBlock(const VitOptions& o, double path_rate) {
   norm1 = register_module("norm1", layer_norm(o.embed_dim));
-  attn = register_module("attn", make_attention(o.attention, AttentionOptions{o.embed_dim, o.num_heads, o.qkv_bias, o.drop_rate}));
+  AttentionOptions attention = o.attention_options;
+  attention.dim = o.embed_dim;
+  attention.num_heads = o.num_heads;
+  attention.qkv_bias = o.qkv_bias;
+  attention.proj_drop = o.drop_rate;
+  attn = register_module("attn", make_attention(o.attention, attention));
   norm2 = register_module("norm2", layer_norm(o.embed_dim));
   mlp = register_module("mlp", std::make_shared<Mlp>(o.embed_dim, static_cast<int64_t>(o.embed_dim * o.mlp_ratio), o.drop_rate));
   drop_path1 = register_module("drop_path1", std::make_shared<DropPath>(path_rate));

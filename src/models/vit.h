@@ -4,6 +4,7 @@
 #include <string>
 
 #include "models/attention.h"
+#include "models/attention_registry.h"
 #include "models/layers.h"
 #include "models/model.h"
 
@@ -23,6 +24,15 @@ struct VitOptions {
   double drop_rate = 0.0;
   double drop_path = 0.0;
   std::string attention = "softmax";
+  // Settings of the blocks' attention; dim, heads, qkv bias and dropout are set per block. SOFT in
+  // a ViT samples landmarks with stride 2 and has a 3x3 local path, like SOFT's stage 3, which runs
+  // on the same 14 x 14 grid at 224 px.
+  AttentionOptions attention_options = [] {
+    AttentionOptions a;
+    a.sr_ratio = 2;
+    a.local_conv = 3;
+    return a;
+  }();
 };
 
 struct VitBlock : torch::nn::Module {

@@ -1,0 +1,23 @@
+// Multi-head softmax attention, softmax(Q K^T / sqrt(d_h)) V. Fused: through
+// scaled_dot_product_attention (flash / memory-efficient kernels); explicit: the n x n scores are
+// materialised (the quadratic baseline of `softvit bench attention`).
+// Parameter names follow timm's vision_transformer.Attention (qkv, proj), or with split_qkv the
+// SOFT release's stage-4 Attention (q, kv, proj).
+#pragma once
+#include "models/attention.h"
+#include "models/attention_registry.h"
+
+namespace softvit {
+
+struct SoftmaxAttention : Attention {
+  SoftmaxAttention(int64_t dim, int64_t num_heads, bool qkv_bias, double proj_drop);
+  explicit SoftmaxAttention(const AttentionOptions& options);
+  torch::Tensor forward(const torch::Tensor& x, int64_t grid_h, int64_t grid_w) override;
+
+  int64_t num_heads;
+  bool fused;
+  torch::nn::Linear qkv{nullptr}, q{nullptr}, kv{nullptr}, proj{nullptr};  // qkv, or q and kv
+  torch::nn::Dropout proj_drop{nullptr};
+};
+
+}  // namespace softvit
