@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   softvit::cli::add_eval_command(app);
   softvit::cli::add_config_command(app);
   softvit::cli::add_models_command(app);
+  softvit::cli::add_data_command(app);
+  softvit::cli::add_bench_command(app);
   softvit::log::init_console();
   try {
     app.parse(argc, argv);

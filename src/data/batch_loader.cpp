@@ -44,7 +44,7 @@ std::optional<Batch> BatchLoader::next() {
   auto pixels = dataset_.images.index_select(0, index);
   if (options_.pad_crop > 0 || options_.hflip > 0) pixels = augment(pixels, generator_);
   auto images = (pixels.to(torch::kFloat32).div_(255.0) - mean_) / std_;
-  return Batch{images, dataset_.labels.index_select(0, index)};
+  return Batch{images, dataset_.labels.index_select(0, index), torch::Tensor()};
 }
 
 torch::Tensor BatchLoader::augment(torch::Tensor images, torch::Generator& generator) const {

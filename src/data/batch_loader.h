@@ -5,14 +5,10 @@
 
 #include <optional>
 
+#include "data/batch.h"
 #include "data/dataset.h"
 
 namespace softvit {
-
-struct Batch {
-  torch::Tensor images;  // float32, B x C x H x W, normalised
-  torch::Tensor labels;  // int64, B
-};
 
 struct LoaderOptions {
   int64_t batch_size = 128;
@@ -25,14 +21,14 @@ struct LoaderOptions {
   std::vector<double> std = {1.0};
 };
 
-class BatchLoader {
+class BatchLoader : public BatchSource {
  public:
   BatchLoader(const TensorDataset& dataset, LoaderOptions options);
 
   // Restarts at the first batch of `epoch`; the order depends only on (seed, epoch).
-  void start_epoch(int64_t epoch);
-  std::optional<Batch> next();
-  int64_t batches_per_epoch() const;
+  void start_epoch(int64_t epoch) override;
+  std::optional<Batch> next() override;
+  int64_t batches_per_epoch() const override;
 
  private:
   torch::Tensor augment(torch::Tensor images, torch::Generator& generator) const;

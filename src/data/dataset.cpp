@@ -10,19 +10,9 @@ namespace softvit {
 namespace fs = std::filesystem;
 namespace {
 
-// MNIST-family file names: train-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz], ...
-std::string idx_file(const std::string& root, const std::string& split, const std::string& kind) {
-  const std::string prefix = split == "test" ? "t10k" : split;
-  const std::string stem = prefix + "-" + kind + (kind == "images" ? "-idx3-ubyte" : "-idx1-ubyte");
-  for (const auto& name : {stem + ".gz", stem})
-    if (fs::exists(fs::path(root) / name)) return (fs::path(root) / name).string();
-  if (!fs::exists(root)) throw DataError(cat("dataset folder '", root, "' (data.root) does not exist"));
-  throw DataError(cat("dataset folder '", root, "' has no ", stem, "[.gz] for split '", split, "'"));
-}
-
 TensorDataset load_idx(const DataSection& data, const std::string& split) {
-  const std::string images_path = idx_file(data.root, split, "images");
-  const std::string labels_path = idx_file(data.root, split, "labels");
+  const std::string images_path = find_idx_file(data.root, split, "images");
+  const std::string labels_path = find_idx_file(data.root, split, "labels");
   IdxArray images = read_idx(images_path);
   IdxArray labels = read_idx(labels_path);
   if (images.shape.size() != 3)

@@ -1,0 +1,59 @@
+// softvit data inspect and softvit bench loader end to end.
+#include <sys/wait.h>
+
+#include <cstdio>
+
+#include "data_test_util.h"
+
+using testing_output = std::pair<int, std::string>;
+
+namespace {
+
+testing_output run_softvit(const std::string& args) {
+  const std::string command = std::string(SOFTVIT_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe);
+  std::string text;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) text.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+}  // namespace
+
+TEST_CASE("data inspect: classes, counts, sizes and every unreadable file", "[data][cli]") {
+  TempDir dir;
+  using softvit::testing::encode_rgb;
+  using softvit::testing::write_bytes;
+  for (int k = 0; k < 3; ++k) write_bytes(dir.path("ds/train/cat/" + std::to_string(k) + ".png"), encode_rgb(cv::Mat(8, 12, CV_8UC3), ".png"));
+  write_bytes(dir.path("ds/train/dog/0.png"), encode_rgb(cv::Mat(10, 10, CV_8UC3), ".png"));
+  write_bytes(dir.path("ds/train/dog/broken.jpg"), {0xFF, 0xD8, 0xFF, 0x00, 1, 2});
+  std::filesystem::create_directories(dir.path("ds/train/eel"));
+  write_bytes(dir.path("ds/test/cat/0.png"), encode_rgb(cv::Mat(8, 12, CV_8UC3), ".png"));
+  std::filesystem::create_directories(dir.path("ds/test/dog"));
+  const std::string config = dir.write("c.yaml", "data: {source: folder, root: " + dir.path("ds") + "}\n");
+  const auto [status, text] = run_softvit("data inspect --config " + config);
+  INFO(text);
+  CHECK(status == 0);
+  CHECK(text.find("split train: 5 samples") != std::string::npos);
+  CHECK(text.find("0 cat: 3") != std::string::npos);
+  CHECK(text.find("1 dog: 2") != std::string::npos);
+  CHECK(text.find("2 eel: 0") != std::string::npos);
+  CHECK(text.find("width 10..12") != std::string::npos);
+  CHECK(text.find("broken.jpg") != std::string::npos);
+  CHECK(text.find("eel: class folder is empty") != std::string::npos);
+  CHECK(text.find("split test: 1 samples") != std::string::npos);
+  CHECK(text.find("unreadable in total: 3") != std::string::npos);  // train: broken.jpg, eel; test: dog
+}
+
+TEST_CASE("bench loader: generates JPEGs and reports both pipelines", "[data][cli]") {
+  TempDir dir;
+  const auto [status, text] = run_softvit("bench loader " + dir.path("jpegs") + " --generate 6 --images 12 --workers 2");
+  INFO(text);
+  REQUIRE(status == 0);
+  CHECK(text.find("6 images in") != std::string::npos);
+  CHECK(text.find("| train: decode, random_resized_crop 224, hflip | 1 |") != std::string::npos);
+  CHECK(text.find("| eval: decode, resize 256, center_crop 224 | 2 |") != std::string::npos);
+  CHECK(text.find("| loader") != std::string::npos);
+}
