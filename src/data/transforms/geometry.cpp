@@ -107,10 +107,7 @@ class Flip : public Transform {
  public:
   Flip(double p, int code) : p_(p), code_(code) {}
   void apply(cv::Mat& image, Rng& rng) const override {
-    if (!rng.chance(p_)) return;
-    cv::Mat flipped;
-    cv::flip(image, flipped, code_);
-    image = flipped;
+    if (rng.chance(p_)) cv::flip(image, image, code_);  // in place: the pipeline owns the pixels
   }
 
  private:
