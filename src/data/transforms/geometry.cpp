@@ -47,22 +47,36 @@ namespace {
 // Python's round(): halves go to the even neighbour (the default floating-point rounding mode).
 int round_even(double v) { return static_cast<int>(std::nearbyint(v)); }
 
+// Resizing keeps the whole image, so as a "crop" it lets the pipeline decode JPEGs straight to
+// RGB through libjpeg (see Transform::plans_crop).
 class Resize : public Transform {
  public:
   Resize(cv::Size size, bool shorter_side, int interpolation)
       : size_(size), shorter_side_(shorter_side), interpolation_(interpolation) {}
-  void apply(cv::Mat& image, Rng& rng) const override {
-    cv::Size out = size_;
+
+  bool plans_crop() const override { return true; }
+
+  CropPlan plan(cv::Size image, Rng& rng) const override {
+    CropPlan p;
+    p.box = cv::Rect(cv::Point(0, 0), image);
+    p.out = size_;
     if (shorter_side_) {  // torchvision Resize(int): shorter side to size, the other truncated
       const int s = size_.width;
-      out = image.cols <= image.rows ? cv::Size(s, static_cast<int>(int64_t(s) * image.rows / image.cols))
-                                     : cv::Size(static_cast<int>(int64_t(s) * image.cols / image.rows), s);
+      p.out = image.width <= image.height ? cv::Size(s, static_cast<int>(int64_t(s) * image.height / image.width))
+                                          : cv::Size(static_cast<int>(int64_t(s) * image.width / image.height), s);
     }
-    if (out == image.size()) return;
+    p.interpolation = pick_interpolation(interpolation_, rng);
+    return p;
+  }
+
+  void apply_planned(cv::Mat& image, const CropPlan& plan) const override {
+    if (plan.out == image.size()) return;
     cv::Mat resized;
-    cv::resize(image, resized, out, 0, 0, pick_interpolation(interpolation_, rng));
+    cv::resize(image, resized, plan.out, 0, 0, plan.interpolation);
     image = resized;
   }
+
+  void apply(cv::Mat& image, Rng& rng) const override { apply_planned(image, plan(image.size(), rng)); }
 
  private:
   cv::Size size_;

@@ -22,7 +22,8 @@ class Transform {
   virtual ~Transform() = default;
   virtual void apply(cv::Mat& image, Rng& rng) const = 0;
 
-  // A transform that starts by cropping a box chosen from the image size alone says so here:
+  // A transform that starts by cropping a box chosen from the image size alone (resize: the
+  // whole image) says so here:
   // plan() draws exactly what apply() would, so the decoder can produce only the box (see
   // jpeg_region.h), and apply_planned() finishes on the cropped pixels.
   virtual bool plans_crop() const { return false; }
