@@ -22,7 +22,7 @@ testing_output run_softvit(const std::string& args) {
 
 }  // namespace
 
-TEST_CASE("data inspect: classes, counts, sizes and every unreadable file", "[data][cli]") {
+TEST_CASE("data inspect: classes and counts and sizes and every unreadable file", "[data][cli]") {
   TempDir dir;
   using softvit::testing::encode_rgb;
   using softvit::testing::write_bytes;

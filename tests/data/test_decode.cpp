@@ -88,7 +88,7 @@ TEST_CASE("decode: EXIF orientation is applied for colour and gray JPEGs", "[dat
   CHECK(header->components == 3);
 }
 
-TEST_CASE("decode: garbage, empty, truncated JPEG and truncated PNG are errors naming the file", "[data][decode][bad]") {
+TEST_CASE("decode: garbage or empty files and truncated JPEG or PNG are errors naming the file", "[data][decode][bad]") {
   const cv::Mat rgb = gradient_rgb(40, 30);
   const auto jpeg = encode_rgb(rgb, ".jpg");
   const auto png = encode_rgb(rgb, ".png");

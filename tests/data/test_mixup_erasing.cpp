@@ -5,7 +5,7 @@
 
 using namespace softvit;
 
-TEST_CASE("rng: Beta(a, a) draws have the right mean and variance", "[data][mixup]") {
+TEST_CASE("rng: symmetric Beta draws have the right mean and variance", "[data][mixup]") {
   for (double a : {0.8, 1.0}) {
     Rng rng(42);
     double sum = 0, sum2 = 0;
