@@ -37,7 +37,9 @@ class FileListSource : public Source {
   int64_t size() const override { return static_cast<int64_t>(files_.size()); }
   const std::vector<std::string>& classes() const override { return classes_; }
   int64_t label(int64_t) const override { return 0; }
-  RawImage load(int64_t i) const override { return load_file(files_[static_cast<size_t>(i) % files_.size()]); }
+  RawImage load(int64_t i) const override {
+    return load_file(files_[static_cast<size_t>(i) % files_.size()]);
+  }
 
  private:
   std::vector<std::string> files_;
@@ -47,7 +49,8 @@ class FileListSource : public Source {
 // Smooth colour fields with edges and sensor-like noise, so the JPEGs compress like photos
 // (about 100 KB at 500x375, quality 90) rather than like flat synthetic images.
 void generate_jpegs(const std::string& dir, int64_t count) {
-  const cv::Size sizes[] = {{500, 375}, {500, 375}, {500, 375}, {375, 500}, {500, 333}, {500, 400}, {640, 480}};
+  const cv::Size sizes[] = {{500, 375}, {500, 375}, {500, 375}, {375, 500},
+                            {500, 333}, {500, 400}, {640, 480}};
   fs::create_directories(dir);
   cv::RNG rng(12345);
   for (int64_t i = 0; i < count; ++i) {
@@ -56,16 +59,18 @@ void generate_jpegs(const std::string& dir, int64_t count) {
     rng.fill(coarse, cv::RNG::UNIFORM, 0, 255);
     cv::resize(coarse, image, size, 0, 0, cv::INTER_CUBIC);
     for (int k = 0; k < 12; ++k)
-      cv::rectangle(image, cv::Rect(rng.uniform(0, size.width), rng.uniform(0, size.height), rng.uniform(10, 200),
-                                    rng.uniform(10, 200)),
-                    cv::Scalar(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)), rng.uniform(-1, 4));
+      cv::rectangle(image,
+                    cv::Rect(rng.uniform(0, size.width), rng.uniform(0, size.height), rng.uniform(10, 200),
+                             rng.uniform(10, 200)),
+                    cv::Scalar(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)),
+                    rng.uniform(-1, 4));
     cv::Mat signed_image, noise16(size, CV_16SC3);
     image.convertTo(signed_image, CV_16SC3);
     rng.fill(noise16, cv::RNG::NORMAL, 0, 14);
     signed_image += noise16;
     signed_image.convertTo(image, CV_8UC3);
-    cv::imwrite((fs::path(dir) / cat("img", std::string(6 - std::min<size_t>(6, std::to_string(i).size()), '0'), i,
-                                     ".jpg"))
+    cv::imwrite((fs::path(dir) /
+                 cat("img", std::string(6 - std::min<size_t>(6, std::to_string(i).size()), '0'), i, ".jpg"))
                     .string(),
                 image, {cv::IMWRITE_JPEG_QUALITY, 90});
   }
@@ -119,9 +124,11 @@ void add_bench_loader_command(CLI::App& bench) {
     bool no_roi = false;
   };
   auto args = std::make_shared<Args>();
-  auto* cmd = bench.add_subcommand("loader", "images/s of the train and eval image pipelines on a folder of JPEGs");
+  auto* cmd =
+      bench.add_subcommand("loader", "images/s of the train and eval image pipelines on a folder of JPEGs");
   cmd->add_option("dir", args->dir, "folder of images (searched recursively)")->required();
-  cmd->add_option("--generate", args->generate, "first write this many ImageNet-like JPEGs (~500x375, q90) into dir");
+  cmd->add_option("--generate", args->generate,
+                  "first write this many ImageNet-like JPEGs (~500x375, q90) into dir");
   cmd->add_option("--images", args->images, "images per measurement");
   cmd->add_option("--workers", args->workers, "threads for the all-cores rows; 0: all cores");
   cmd->add_flag("--no-roi", args->no_roi, "decode whole JPEGs even where the crop would allow less");
@@ -140,15 +147,17 @@ void add_bench_loader_command(CLI::App& bench) {
     const int all = args->workers > 0 ? args->workers : static_cast<int>(std::thread::hardware_concurrency());
     cv::setNumThreads(1);
     const bool roi = !args->no_roi;
-    std::cout << files.size() << " images in " << args->dir << ", mean " << fixed(bytes / 1024.0 / files.size(), 1)
-              << " KiB; " << args->images << " images per row; ROI decode " << (roi ? "on" : "off") << "\n\n";
+    std::cout << files.size() << " images in " << args->dir << ", mean "
+              << fixed(bytes / 1024.0 / files.size(), 1) << " KiB; " << args->images
+              << " images per row; ROI decode " << (roi ? "on" : "off") << "\n\n";
     std::cout << "| pipeline | threads | img/s (wall) | img/s per core (CPU time) |\n|---|---|---|---|\n";
     const TransformContext context;
     const Pipeline train({"random_resized_crop(size=224)", "hflip(p=0.5)"}, "bench", context);
     const Pipeline eval({"resize(size=256)", "center_crop(size=224)"}, "bench", context);
     time_pipeline(files, train, roi, 1, std::min<int64_t>(40, args->images));  // warm the page cache
-    for (const auto& [name, pipeline] : {std::pair<const char*, const Pipeline*>{"train: decode, random_resized_crop 224, hflip", &train},
-                                         {"eval: decode, resize 256, center_crop 224", &eval}}) {
+    for (const auto& [name, pipeline] :
+         {std::pair<const char*, const Pipeline*>{"train: decode, random_resized_crop 224, hflip", &train},
+          {"eval: decode, resize 256, center_crop 224", &eval}}) {
       for (int threads : {1, all}) {
         const Timing t = time_pipeline(files, *pipeline, roi, threads, args->images);
         std::cout << "| " << name << " | " << threads << " | " << fixed(t.images / t.wall, 0) << " | "
@@ -163,8 +172,10 @@ void add_bench_loader_command(CLI::App& bench) {
     o.transforms = {"random_resized_crop(size=224)", "hflip(p=0.5)"};
     o.mean = {0.485, 0.456, 0.406};
     o.std = {0.229, 0.224, 0.225};
-    std::vector<std::string> subset(files.begin(), files.begin() + std::min<int64_t>(files.size(), args->images));
-    while (static_cast<int64_t>(subset.size()) < args->images) subset.push_back(files[subset.size() % files.size()]);
+    std::vector<std::string> subset(files.begin(),
+                                    files.begin() + std::min<int64_t>(files.size(), args->images));
+    while (static_cast<int64_t>(subset.size()) < args->images)
+      subset.push_back(files[subset.size() % files.size()]);
     Loader loader(std::make_shared<FileListSource>(subset), o);
     const auto start = std::chrono::steady_clock::now();
     loader.start_epoch(0);

@@ -13,7 +13,8 @@
 namespace softvit::cli {
 namespace {
 
-void inspect_split(const DataSection& data, const std::string& split, std::ostream& out, int64_t& unreadable) {
+void inspect_split(const DataSection& data, const std::string& split, std::ostream& out,
+                   int64_t& unreadable) {
   DataSection listing = data;
   listing.on_error = "skip";  // list every problem instead of stopping at the first
   SourcePtr source;
@@ -51,13 +52,14 @@ void inspect_split(const DataSection& data, const std::string& split, std::ostre
     min_h = std::min(min_h, h), max_h = std::max(max_h, h), sum_h += h;
     ++sizes[cat(w, "x", h)];
   }
-  out << "split " << split << ": " << source->size() << " samples" << (source->multi_label() ? " (multi-label)" : "")
-      << "\n";
-  for (size_t c = 0; c < classes.size(); ++c) out << "  " << c << " " << classes[c] << ": " << per_class[c] << "\n";
+  out << "split " << split << ": " << source->size() << " samples"
+      << (source->multi_label() ? " (multi-label)" : "") << "\n";
+  for (size_t c = 0; c < classes.size(); ++c)
+    out << "  " << c << " " << classes[c] << ": " << per_class[c] << "\n";
   if (read > 0) {
-    out << "  image size: width " << min_w << ".." << max_w << " (mean " << fixed(sum_w / read, 1) << "), height "
-        << min_h << ".." << max_h << " (mean " << fixed(sum_h / read, 1) << "), " << decode.channels
-        << " channel(s) as loaded\n";
+    out << "  image size: width " << min_w << ".." << max_w << " (mean " << fixed(sum_w / read, 1)
+        << "), height " << min_h << ".." << max_h << " (mean " << fixed(sum_h / read, 1) << "), "
+        << decode.channels << " channel(s) as loaded\n";
     std::vector<std::pair<int64_t, std::string>> common;
     for (const auto& s : sizes) common.push_back({s.second, s.first});
     std::sort(common.rbegin(), common.rend());
@@ -81,7 +83,8 @@ void add_data_command(CLI::App& app) {
     std::vector<std::string> overrides;
   };
   auto args = std::make_shared<Args>();
-  auto* inspect = data->add_subcommand("inspect", "classes, counts per split and class, image sizes, unreadable files");
+  auto* inspect =
+      data->add_subcommand("inspect", "classes, counts per split and class, image sizes, unreadable files");
   inspect->add_option("-c,--config", args->config, "config file")->required();
   inspect->add_option("--set", args->overrides, "override an option: key=value (repeatable)");
   inspect->callback([args] {

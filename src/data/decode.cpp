@@ -28,12 +28,14 @@ cv::Mat convert_pixels(const cv::Mat& pixels, const DecodeOptions& options) {
   return out;
 }
 
-cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& name, const DecodeOptions& options) {
+cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
+                     const DecodeOptions& options) {
   if (bytes.empty()) throw DataError(cat(name, ": empty file"));
   const int flags = cv::IMREAD_ANYDEPTH | (options.channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
   cv::Mat image;
   try {
-    image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data())), flags);
+    image = cv::imdecode(
+        cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data())), flags);
   } catch (const cv::Exception& e) {
     throw DataError(cat(name, ": cannot decode: ", e.what()));
   }

@@ -15,7 +15,8 @@ namespace softvit {
 // Decodes to H x W x options.channels uint8 (RGB order). 16-bit images are scaled to 8 bits by
 // x/257 (65535 -> 255) or, with minmax_16bit, stretched from their own min..max. Throws DataError
 // naming `name` when the bytes are not an image or are truncated.
-cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& name, const DecodeOptions& options);
+cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
+                     const DecodeOptions& options);
 
 // Pixels already in memory (1 or 3 channels, RGB) to options.channels; no copy when they match.
 cv::Mat convert_pixels(const cv::Mat& pixels, const DecodeOptions& options);

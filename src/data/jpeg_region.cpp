@@ -3,8 +3,8 @@
 #include <csetjmp>
 #include <cstdio>
 
-#include <jpeglib.h>  // after cstdio: jpeglib.h needs FILE and size_t
 #include <jerror.h>
+#include <jpeglib.h>  // after cstdio: jpeglib.h needs FILE and size_t
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -54,7 +54,8 @@ void on_error(j_common_ptr c) {
 }
 
 void on_message(j_common_ptr c, int level) {
-  if (level == -1 && c->err->msg_code == JWRN_JPEG_EOF) reinterpret_cast<ErrorManager*>(c->err)->hit_eof = true;
+  if (level == -1 && c->err->msg_code == JWRN_JPEG_EOF)
+    reinterpret_cast<ErrorManager*>(c->err)->hit_eof = true;
 }
 
 }  // namespace
@@ -115,7 +116,8 @@ void decode_rows(jpeg_decompress_struct& c, cv::Rect& box, int channels, cv::Mat
 
 }  // namespace
 
-cv::Mat decode_jpeg_region(const std::vector<uint8_t>& bytes, const std::string& name, cv::Rect box, int channels) {
+cv::Mat decode_jpeg_region(const std::vector<uint8_t>& bytes, const std::string& name, cv::Rect box,
+                           int channels) {
   if (jpeg_is_truncated(bytes)) throw DataError(cat(name, ": truncated JPEG (no end-of-image marker)"));
   jpeg_decompress_struct c;
   ErrorManager errors;

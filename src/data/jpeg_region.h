@@ -22,6 +22,7 @@ std::optional<JpegHeader> read_jpeg_header(const std::vector<uint8_t>& bytes);
 
 // Decodes the pixels inside `box` (stored orientation) to `channels` (1 gray, 3 RGB) uint8.
 // Throws DataError naming `name` when the data is corrupt or truncated.
-cv::Mat decode_jpeg_region(const std::vector<uint8_t>& bytes, const std::string& name, cv::Rect box, int channels);
+cv::Mat decode_jpeg_region(const std::vector<uint8_t>& bytes, const std::string& name, cv::Rect box,
+                           int channels);
 
 }  // namespace softvit

@@ -52,7 +52,8 @@ Loader::Loader(SourcePtr source, LoaderConfig options)
 
   // The workers parallelise over samples; OpenCV's own threads would only compete with them.
   cv::setNumThreads(1);
-  int workers = options_.workers > 0 ? options_.workers : static_cast<int>(std::thread::hardware_concurrency());
+  int workers =
+      options_.workers > 0 ? options_.workers : static_cast<int>(std::thread::hardware_concurrency());
   workers = std::max(1, workers);
   if (options_.prefetch <= 0) options_.prefetch = 2 * workers;
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
@@ -129,8 +130,8 @@ std::optional<Batch> Loader::next() {
     std::unique_lock<std::mutex> lock(mutex_);
     if (next_to_return_ >= batches_) {
       if (skip_count_ > 0 && !epoch_summary_logged_) {
-        log::warn(cat("data: ", skip_count_, " unreadable samples skipped and replaced in epoch ", epoch_ + 1, " (",
-                      skipped_.size(), " distinct files so far)"));
+        log::warn(cat("data: ", skip_count_, " unreadable samples skipped and replaced in epoch ", epoch_ + 1,
+                      " (", skipped_.size(), " distinct files so far)"));
         epoch_summary_logged_ = true;
       }
       return std::nullopt;
@@ -148,12 +149,14 @@ std::optional<Batch> Loader::next() {
     }
   }
   work_ready_.notify_all();
-  for (const auto& p : fresh) log::warn(cat("data: skipped unreadable sample ", p.reason, " (replaced by another)"));
+  for (const auto& p : fresh)
+    log::warn(cat("data: skipped unreadable sample ", p.reason, " (replaced by another)"));
   if (pending->error) std::rethrow_exception(pending->error);
   return finish(*pending);
 }
 
-Loader::Sample Loader::produce(int64_t epoch, const EpochEntry& entry, std::vector<DataProblem>& skipped) const {
+Loader::Sample Loader::produce(int64_t epoch, const EpochEntry& entry,
+                               std::vector<DataProblem>& skipped) const {
   const uint64_t seed = options_.sampler.seed;
   std::string last_error;
   for (int attempt = 0; attempt <= kMaxReplacements; ++attempt) {
@@ -206,9 +209,10 @@ Loader::Pending Loader::build(int64_t epoch, int64_t batch, const std::vector<Ep
     for (int64_t i = 0; i < n; ++i) {
       const cv::Mat& m = samples[static_cast<size_t>(i)].image;
       if (m.rows != h || m.cols != w || m.channels() != c)
-        throw DataError(cat("sample ", source_->load(samples[static_cast<size_t>(i)].index).name, " is ", m.cols, "x",
-                            m.rows, "x", m.channels(), " but the batch's first is ", w, "x", h, "x", c, "; end ",
-                            options_.transforms_key, " with a fixed size (resize=HxW, center_crop, random_resized_crop)"));
+        throw DataError(cat("sample ", source_->load(samples[static_cast<size_t>(i)].index).name, " is ",
+                            m.cols, "x", m.rows, "x", m.channels(), " but the batch's first is ", w, "x", h,
+                            "x", c, "; end ", options_.transforms_key,
+                            " with a fixed size (resize=HxW, center_crop, random_resized_crop)"));
     }
     const bool cuda = options_.device.is_cuda();
     if (cuda) {
@@ -246,12 +250,14 @@ Loader::Pending Loader::build(int64_t epoch, int64_t batch, const std::vector<Ep
       for (int64_t i = 0; i < n; ++i) y[i] = source_->label(samples[static_cast<size_t>(i)].index);
     }
     for (auto& s : samples) pending.erase.push_back(std::move(s.erase));
-    Rng batch_rng(Rng::key({options_.sampler.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(batch), 0x313ULL}));
+    Rng batch_rng(Rng::key(
+        {options_.sampler.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(batch), 0x313ULL}));
     pending.mix = plan_mix(options_.mixup, h, w, batch_rng);
     if (!cuda) {
       apply_erase(pending.images, pending.erase);
       apply_mix(pending.images, pending.mix);
-      if (options_.mixup.enabled()) pending.targets = mix_targets(pending.labels, options_.mixup, pending.mix);
+      if (options_.mixup.enabled())
+        pending.targets = mix_targets(pending.labels, options_.mixup, pending.mix);
       pending.erase.clear();
       pending.finished = true;
     }
@@ -285,7 +291,8 @@ std::unique_ptr<Loader> make_loader(const RunConfig& config, const std::string& 
                                     int world_size) {
   const DataSection& data = config.data;
   SourcePtr source = make_source(data, split, train ? data.limit_train : data.limit_eval);
-  if (source->size() == 0) throw DataError(cat("split '", split, "' of ", data.root, " has no readable samples"));
+  if (source->size() == 0)
+    throw DataError(cat("split '", split, "' of ", data.root, " has no readable samples"));
   LoaderConfig o;
   o.batch_size = train ? config.train.batch_size : config.train.eval_batch_size;
   o.drop_last = train;

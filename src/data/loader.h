@@ -95,7 +95,7 @@ class Loader : public BatchSource {
 
 // The loader for `split` of the configured data: training (shuffled or sampled, train
 // transforms, mixup, drop_last) or evaluation (in order, eval transforms); this rank's share.
-std::unique_ptr<Loader> make_loader(const RunConfig& config, const std::string& split, bool train, int rank = 0,
-                                    int world_size = 1);
+std::unique_ptr<Loader> make_loader(const RunConfig& config, const std::string& split, bool train,
+                                    int rank = 0, int world_size = 1);
 
 }  // namespace softvit

@@ -10,7 +10,8 @@ namespace {
 std::vector<int64_t> permutation(int64_t n, Rng& rng) {
   std::vector<int64_t> p(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) p[static_cast<size_t>(i)] = i;
-  for (int64_t i = n - 1; i > 0; --i) std::swap(p[static_cast<size_t>(i)], p[static_cast<size_t>(rng.below(i + 1))]);
+  for (int64_t i = n - 1; i > 0; --i)
+    std::swap(p[static_cast<size_t>(i)], p[static_cast<size_t>(rng.below(i + 1))]);
   return p;
 }
 
@@ -23,7 +24,8 @@ std::vector<int64_t> balanced(const Source& source, Rng& rng) {
     if (!by_class[c].empty()) present.push_back(c);
   std::vector<int64_t> order;
   for (int64_t i = 0; i < source.size(); ++i) {
-    const auto& members = by_class[present[static_cast<size_t>(rng.below(static_cast<int64_t>(present.size())))]];
+    const auto& members =
+        by_class[present[static_cast<size_t>(rng.below(static_cast<int64_t>(present.size())))]];
     order.push_back(members[static_cast<size_t>(rng.below(static_cast<int64_t>(members.size())))]);
   }
   return order;
@@ -53,9 +55,11 @@ std::vector<EpochEntry> epoch_order(const Source& source, const SamplerOptions& 
   }
   const int64_t world = o.world_size, unpadded = static_cast<int64_t>(order.size());
   const int64_t total = (unpadded + world - 1) / world * world;
-  for (int64_t p = unpadded; p < total; ++p) order.push_back(order[static_cast<size_t>((p - unpadded) % unpadded)]);
+  for (int64_t p = unpadded; p < total; ++p)
+    order.push_back(order[static_cast<size_t>((p - unpadded) % unpadded)]);
   for (int64_t p = o.rank; p < total; p += world) mine.push_back({p, order[static_cast<size_t>(p)]});
-  if (o.kind == "repeated") mine.resize(static_cast<size_t>(std::min<int64_t>((n + world - 1) / world, mine.size())));
+  if (o.kind == "repeated")
+    mine.resize(static_cast<size_t>(std::min<int64_t>((n + world - 1) / world, mine.size())));
   return mine;
 }
 

@@ -17,8 +17,8 @@ namespace softvit::testing {
 inline std::string shared_dir() {
   const auto dir = std::filesystem::path(SOFTVIT_SOURCE_DIR) / ".." / "shared";
   if (!std::filesystem::is_directory(dir / "data" / "medmnist"))
-    FAIL("the shared data folder is missing: expected " << dir.string()
-                                                        << "/data/medmnist (the project's shared/ beside the checkout)");
+    FAIL("the shared data folder is missing: expected "
+         << dir.string() << "/data/medmnist (the project's shared/ beside the checkout)");
   return std::filesystem::weakly_canonical(dir).string();
 }
 
@@ -26,13 +26,15 @@ inline std::string shared_dir() {
 inline cv::Mat gradient_rgb(int width, int height) {
   cv::Mat m(height, width, CV_8UC3);
   for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) m.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<uint8_t>(10 * x),
-                                                                      cv::saturate_cast<uint8_t>(10 * y), 200);
+    for (int x = 0; x < width; ++x)
+      m.at<cv::Vec3b>(y, x) =
+          cv::Vec3b(cv::saturate_cast<uint8_t>(10 * x), cv::saturate_cast<uint8_t>(10 * y), 200);
   return m;
 }
 
 // Encodes an RGB image (OpenCV writes BGR, so it is swapped first) with `ext` (".png", ...).
-inline std::vector<uint8_t> encode_rgb(const cv::Mat& rgb, const std::string& ext, std::vector<int> params = {}) {
+inline std::vector<uint8_t> encode_rgb(const cv::Mat& rgb, const std::string& ext,
+                                       std::vector<int> params = {}) {
   cv::Mat bgr;  // a new buffer: converting into a header of `rgb` would change the caller's image
   if (rgb.channels() == 3)
     cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
@@ -45,20 +47,38 @@ inline std::vector<uint8_t> encode_rgb(const cv::Mat& rgb, const std::string& ex
 
 inline void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
 // A JPEG with an APP1 EXIF segment holding only the orientation tag, inserted after SOI.
 inline std::vector<uint8_t> with_exif_orientation(const std::vector<uint8_t>& jpeg, int orientation) {
-  const std::vector<uint8_t> tiff = {'M', 'M', 0, 42, 0, 0, 0, 8,  // big-endian header, IFD0 at 8
-                                     0, 1,                          // one entry
-                                     0x01, 0x12, 0, 3, 0, 0, 0, 1,  // orientation, SHORT, count 1
-                                     0, static_cast<uint8_t>(orientation), 0, 0,
-                                     0, 0, 0, 0};  // no next IFD
-  const size_t length = 2 + 6 + tiff.size();  // the length field counts itself
-  std::vector<uint8_t> out = {0xFF, 0xD8, 0xFF, 0xE1, static_cast<uint8_t>(length >> 8),
-                              static_cast<uint8_t>(length & 0xFF), 'E', 'x', 'i', 'f', 0, 0};
+  const std::vector<uint8_t> tiff = {'M',  'M',
+                                     0,    42,
+                                     0,    0,
+                                     0,    8,  // big-endian header, IFD0 at 8
+                                     0,    1,  // one entry
+                                     0x01, 0x12,
+                                     0,    3,
+                                     0,    0,
+                                     0,    1,  // orientation, SHORT, count 1
+                                     0,    static_cast<uint8_t>(orientation),
+                                     0,    0,
+                                     0,    0,
+                                     0,    0};  // no next IFD
+  const size_t length = 2 + 6 + tiff.size();    // the length field counts itself
+  std::vector<uint8_t> out = {0xFF,
+                              0xD8,
+                              0xFF,
+                              0xE1,
+                              static_cast<uint8_t>(length >> 8),
+                              static_cast<uint8_t>(length & 0xFF),
+                              'E',
+                              'x',
+                              'i',
+                              'f',
+                              0,
+                              0};
   for (uint8_t b : tiff) out.push_back(b);
   for (size_t i = 2; i < jpeg.size(); ++i) out.push_back(jpeg[i]);
   return out;

@@ -26,7 +26,9 @@ TEST_CASE("data inspect: classes and counts and sizes and every unreadable file"
   TempDir dir;
   using softvit::testing::encode_rgb;
   using softvit::testing::write_bytes;
-  for (int k = 0; k < 3; ++k) write_bytes(dir.path("ds/train/cat/" + std::to_string(k) + ".png"), encode_rgb(cv::Mat(8, 12, CV_8UC3), ".png"));
+  for (int k = 0; k < 3; ++k)
+    write_bytes(dir.path("ds/train/cat/" + std::to_string(k) + ".png"),
+                encode_rgb(cv::Mat(8, 12, CV_8UC3), ".png"));
   write_bytes(dir.path("ds/train/dog/0.png"), encode_rgb(cv::Mat(10, 10, CV_8UC3), ".png"));
   write_bytes(dir.path("ds/train/dog/broken.jpg"), {0xFF, 0xD8, 0xFF, 0x00, 1, 2});
   std::filesystem::create_directories(dir.path("ds/train/eel"));
@@ -49,7 +51,8 @@ TEST_CASE("data inspect: classes and counts and sizes and every unreadable file"
 
 TEST_CASE("bench loader: generates JPEGs and reports both pipelines", "[data][cli]") {
   TempDir dir;
-  const auto [status, text] = run_softvit("bench loader " + dir.path("jpegs") + " --generate 6 --images 12 --workers 2");
+  const auto [status, text] =
+      run_softvit("bench loader " + dir.path("jpegs") + " --generate 6 --images 12 --workers 2");
   INFO(text);
   REQUIRE(status == 0);
   CHECK(text.find("6 images in") != std::string::npos);

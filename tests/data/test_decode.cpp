@@ -36,7 +36,8 @@ TEST_CASE("decode: lossless formats give back the exact RGB and gray pixels", "[
     cv::split(gray_as_rgb, planes);
     for (const auto& p : planes) CHECK(cv::norm(p, gray, cv::NORM_INF) == 0);
   }
-  const cv::Mat jpeg = decode_image(encode_rgb(rgb, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 100}), "x.jpg", channels(3));
+  const cv::Mat jpeg =
+      decode_image(encode_rgb(rgb, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 100}), "x.jpg", channels(3));
   CHECK(cv::norm(jpeg, rgb, cv::NORM_L1) / rgb.total() / 3 < 4.0);  // lossy, but RGB order kept
 }
 
@@ -48,7 +49,8 @@ TEST_CASE("decode: 16-bit PNG scales by 1/257 or stretches min..max", "[data][de
   REQUIRE(cv::imencode(".png", deep, png));
   const cv::Mat full = decode_image(png, "d.png", channels(1));
   REQUIRE(full.type() == CV_8UC1);
-  for (int i = 0; i < 6; ++i) CHECK(full.at<uint8_t>(i / 3, i % 3) == static_cast<int>(std::lround(values[i] / 257.0)));
+  for (int i = 0; i < 6; ++i)
+    CHECK(full.at<uint8_t>(i / 3, i % 3) == static_cast<int>(std::lround(values[i] / 257.0)));
   DecodeOptions stretch = channels(1);
   stretch.minmax_16bit = true;
   cv::Mat narrow(1, 3, CV_16UC1);
@@ -88,17 +90,21 @@ TEST_CASE("decode: EXIF orientation is applied for colour and gray JPEGs", "[dat
   CHECK(header->components == 3);
 }
 
-TEST_CASE("decode: garbage or empty files and truncated JPEG or PNG are errors naming the file", "[data][decode][bad]") {
+TEST_CASE("decode: garbage or empty files and truncated JPEG or PNG are errors naming the file",
+          "[data][decode][bad]") {
   const cv::Mat rgb = gradient_rgb(40, 30);
   const auto jpeg = encode_rgb(rgb, ".jpg");
   const auto png = encode_rgb(rgb, ".png");
   CHECK_THROWS_WITH(decode_image({1, 2, 3, 4, 5}, "junk.jpg", channels(3)), Catch::Contains("junk.jpg"));
-  CHECK_THROWS_WITH(decode_image({}, "empty.png", channels(3)), Catch::Contains("empty.png") && Catch::Contains("empty"));
+  CHECK_THROWS_WITH(decode_image({}, "empty.png", channels(3)),
+                    Catch::Contains("empty.png") && Catch::Contains("empty"));
   const std::vector<uint8_t> cut_jpeg(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() * 2 / 3));
   CHECK(jpeg_is_truncated(cut_jpeg));
   CHECK_FALSE(jpeg_is_truncated(jpeg));
-  CHECK_THROWS_WITH(decode_image(cut_jpeg, "cut.jpg", channels(3)), Catch::Contains("cut.jpg") && Catch::Contains("truncated"));
-  CHECK_THROWS_WITH(decode_jpeg_region(cut_jpeg, "cut.jpg", cv::Rect(0, 0, 8, 8), 3), Catch::Contains("cut.jpg"));
+  CHECK_THROWS_WITH(decode_image(cut_jpeg, "cut.jpg", channels(3)),
+                    Catch::Contains("cut.jpg") && Catch::Contains("truncated"));
+  CHECK_THROWS_WITH(decode_jpeg_region(cut_jpeg, "cut.jpg", cv::Rect(0, 0, 8, 8), 3),
+                    Catch::Contains("cut.jpg"));
   const std::vector<uint8_t> cut_png(png.begin(), png.begin() + static_cast<long>(png.size() / 2));
   CHECK_THROWS_WITH(decode_image(cut_png, "cut.png", channels(3)), Catch::Contains("cut.png"));
 }
@@ -112,7 +118,8 @@ TEST_CASE("jpeg region: decoding a box equals decoding everything and cropping",
   for (const cv::Mat& source : {rgb, gray}) {  // 4:2:0 colour (OpenCV's default) and one-component
     const auto jpeg = encode_rgb(source, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 90});
     const cv::Mat full = decode_image(jpeg, "x.jpg", channels(3));
-    for (const cv::Rect box : {cv::Rect(0, 0, 160, 120), cv::Rect(37, 21, 50, 61), cv::Rect(100, 90, 60, 30)}) {
+    for (const cv::Rect box :
+         {cv::Rect(0, 0, 160, 120), cv::Rect(37, 21, 50, 61), cv::Rect(100, 90, 60, 30)}) {
       INFO("box " << box << " channels " << source.channels());
       const cv::Mat part = decode_jpeg_region(jpeg, "x.jpg", box, 3);
       REQUIRE(part.size() == box.size());

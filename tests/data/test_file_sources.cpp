@@ -14,8 +14,12 @@ namespace {
 // root/train/{cat,dog}/ with 2 and 3 PNGs whose single pixel value encodes (class, index).
 std::string small_folder(const TempDir& dir) {
   const std::string root = dir.path("folder");
-  for (int k = 0; k < 2; ++k) write_bytes(cat(root, "/train/cat/c", k, ".png"), encode_rgb(cv::Mat(4, 6, CV_8UC3, cv::Scalar(10 + k, 0, 0)), ".png"));
-  for (int k = 0; k < 3; ++k) write_bytes(cat(root, "/train/dog/d", k, ".png"), encode_rgb(cv::Mat(4, 6, CV_8UC3, cv::Scalar(20 + k, 0, 0)), ".png"));
+  for (int k = 0; k < 2; ++k)
+    write_bytes(cat(root, "/train/cat/c", k, ".png"),
+                encode_rgb(cv::Mat(4, 6, CV_8UC3, cv::Scalar(10 + k, 0, 0)), ".png"));
+  for (int k = 0; k < 3; ++k)
+    write_bytes(cat(root, "/train/dog/d", k, ".png"),
+                encode_rgb(cv::Mat(4, 6, CV_8UC3, cv::Scalar(20 + k, 0, 0)), ".png"));
   dir.write("folder/train/dog/notes.txt", "not an image");
   return root;
 }
@@ -47,7 +51,8 @@ TEST_CASE("folder source: sorted classes and files with their labels", "[data][s
   CHECK_THROWS_WITH(make_source(d, "train"), Catch::Contains("nowhere") && Catch::Contains("does not exist"));
 }
 
-TEST_CASE("folder source: an empty class folder and an unknown class folder under both policies", "[data][sources][bad]") {
+TEST_CASE("folder source: an empty class folder and an unknown class folder under both policies",
+          "[data][sources][bad]") {
   TempDir dir;
   DataSection d = testing::folder_data(small_folder(dir));
   std::filesystem::create_directories(d.root + "/train/emu");
@@ -61,7 +66,8 @@ TEST_CASE("folder source: an empty class folder and an unknown class folder unde
 
   d.on_error = "stop";
   d.classes = {"cat", "dog"};  // emu is not named: its label would be out of range
-  CHECK_THROWS_WITH(make_source(d, "train"), Catch::Contains("emu") && Catch::Contains("not in data.classes"));
+  CHECK_THROWS_WITH(make_source(d, "train"),
+                    Catch::Contains("emu") && Catch::Contains("not in data.classes"));
 }
 
 TEST_CASE("csv: RFC 4180 fields with quotes and line numbers", "[data][sources]") {
@@ -75,8 +81,11 @@ TEST_CASE("csv: RFC 4180 fields with quotes and line numbers", "[data][sources]"
 TEST_CASE("csv source: class names or indices and a split column", "[data][sources]") {
   TempDir dir;
   for (int k = 0; k < 4; ++k)
-    write_bytes(dir.path(cat("img/", k, ".png")), encode_rgb(cv::Mat(3, 3, CV_8UC3, cv::Scalar(k, k, k)), ".png"));
-  dir.write("all.csv", "file,kind,part\nimg/0.png,zebra,train\nimg/1.png,ant,train\nimg/2.png,zebra,val\nimg/3.png,bee,train\n");
+    write_bytes(dir.path(cat("img/", k, ".png")),
+                encode_rgb(cv::Mat(3, 3, CV_8UC3, cv::Scalar(k, k, k)), ".png"));
+  dir.write("all.csv",
+            "file,kind,part\nimg/0.png,zebra,train\nimg/1.png,ant,train\nimg/2.png,zebra,val\nimg/"
+            "3.png,bee,train\n");
   DataSection d;
   d.source = "csv";
   d.root = dir.root.string();

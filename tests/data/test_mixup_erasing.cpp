@@ -115,7 +115,8 @@ TEST_CASE("random erasing: boxes inside the image within the area and aspect bou
   auto images = torch::full({2, 1, 10, 10}, 7.0);
   apply_erase(images, boxes);
   const auto& b = boxes[0];
-  CHECK(torch::equal(images[0][0].slice(0, b.top, b.top + b.height).slice(1, b.left, b.left + b.width), b.noise[0]));
+  CHECK(torch::equal(images[0][0].slice(0, b.top, b.top + b.height).slice(1, b.left, b.left + b.width),
+                     b.noise[0]));
   CHECK(images[0].eq(7.0).sum().item<int64_t>() == 100 - b.height * b.width);
   CHECK(images[1].eq(7.0).all().item<bool>());
   // Per-pixel N(0, 1) fill: large boxes have a mean near 0 and a standard deviation near 1.

@@ -17,7 +17,15 @@ std::vector<uint8_t> npy_bytes(const std::string& dict, const std::vector<uint8_
   std::string header = dict;
   while ((10 + header.size() + 1) % 64 != 0) header += ' ';
   header += '\n';
-  const uint8_t prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(header.size() & 0xFF),
+  const uint8_t prefix[10] = {0x93,
+                              'N',
+                              'U',
+                              'M',
+                              'P',
+                              'Y',
+                              1,
+                              0,
+                              static_cast<uint8_t>(header.size() & 0xFF),
                               static_cast<uint8_t>(header.size() >> 8)};
   std::vector<uint8_t> out(10 + header.size() + data.size());
   std::copy(prefix, prefix + 10, out.begin());
@@ -26,7 +34,8 @@ std::vector<uint8_t> npy_bytes(const std::string& dict, const std::vector<uint8_
   return out;
 }
 
-void write_npz(const std::string& path, const std::vector<std::pair<std::string, std::vector<uint8_t>>>& members) {
+void write_npz(const std::string& path,
+               const std::vector<std::pair<std::string, std::vector<uint8_t>>>& members) {
   int error = 0;
   zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
   REQUIRE(z != nullptr);
@@ -48,7 +57,8 @@ int64_t pixel_sum(const Source& s) {
 }  // namespace
 
 TEST_CASE("npy: header fields and data of version 1 arrays", "[data][npz]") {
-  const auto bytes = npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }", {1, 2, 3, 4, 5, 6});
+  const auto bytes =
+      npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }", {1, 2, 3, 4, 5, 6});
   const NpyArray a = parse_npy(bytes, "a.npy");
   CHECK(a.dtype == "|u1");
   CHECK(a.shape == std::vector<int64_t>{2, 3});
@@ -57,13 +67,19 @@ TEST_CASE("npy: header fields and data of version 1 arrays", "[data][npz]") {
   CHECK(parse_npy(npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (4,), }", {9, 8, 7, 6}), "b")
             .shape == std::vector<int64_t>{4});
 
-  CHECK_THROWS_WITH(parse_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", {0, 0, 0, 0}), "f.npy"),
-                    Catch::Contains("f.npy") && Catch::Contains("<f4"));
-  CHECK_THROWS_WITH(parse_npy(npy_bytes("{'descr': '|u1', 'fortran_order': True, 'shape': (2, 2), }", {1, 2, 3, 4}), "t.npy"),
-                    Catch::Contains("Fortran"));
-  CHECK_THROWS_WITH(parse_npy(npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (5, 5), }", {1, 2}), "s.npy"),
-                    Catch::Contains("s.npy") && Catch::Contains("truncated"));
-  CHECK_THROWS_WITH(parse_npy({'x', 'y', 'z', 0, 0, 0, 0, 0, 0, 0, 0}, "junk.npy"), Catch::Contains("bad magic"));
+  CHECK_THROWS_WITH(
+      parse_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", {0, 0, 0, 0}),
+                "f.npy"),
+      Catch::Contains("f.npy") && Catch::Contains("<f4"));
+  CHECK_THROWS_WITH(
+      parse_npy(npy_bytes("{'descr': '|u1', 'fortran_order': True, 'shape': (2, 2), }", {1, 2, 3, 4}),
+                "t.npy"),
+      Catch::Contains("Fortran"));
+  CHECK_THROWS_WITH(
+      parse_npy(npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (5, 5), }", {1, 2}), "s.npy"),
+      Catch::Contains("s.npy") && Catch::Contains("truncated"));
+  CHECK_THROWS_WITH(parse_npy({'x', 'y', 'z', 0, 0, 0, 0, 0, 0, 0, 0}, "junk.npy"),
+                    Catch::Contains("bad magic"));
 }
 
 TEST_CASE("npz: BreastMNIST and PneumoniaMNIST splits match NumPy", "[data][npz]") {
@@ -112,8 +128,10 @@ TEST_CASE("npz: colour and multi-label arrays and bad archives", "[data][npz]") 
   std::vector<uint8_t> pixels(3 * 2 * 2 * 3);
   for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i);
   write_npz(dir.path("multi.npz"),
-            {{"train_images", npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 2, 2, 3), }", pixels)},
-             {"train_labels", npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 2), }", {1, 0, 0, 1, 1, 1})}});
+            {{"train_images",
+              npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 2, 2, 3), }", pixels)},
+             {"train_labels",
+              npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 2), }", {1, 0, 0, 1, 1, 1})}});
   DataSection d;
   d.source = "npz";
   d.root = dir.path("multi.npz");
@@ -129,15 +147,19 @@ TEST_CASE("npz: colour and multi-label arrays and bad archives", "[data][npz]") 
   d.root = dir.path("broken.npz");
   CHECK_THROWS_WITH(make_source(d, "train"), Catch::Contains("broken.npz"));
   d.root = dir.path("missing.npz");
-  CHECK_THROWS_WITH(make_source(d, "train"), Catch::Contains("missing.npz") && Catch::Contains("does not exist"));
+  CHECK_THROWS_WITH(make_source(d, "train"),
+                    Catch::Contains("missing.npz") && Catch::Contains("does not exist"));
 
   // A label beyond the named classes: an error naming the sample, or skipped.
   write_npz(dir.path("labels.npz"),
-            {{"train_images", npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 1, 1), }", {1, 2, 3})},
-             {"train_labels", npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 1), }", {0, 5, 1})}});
+            {{"train_images",
+              npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 1, 1), }", {1, 2, 3})},
+             {"train_labels",
+              npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 1), }", {0, 5, 1})}});
   d.root = dir.path("labels.npz");
   d.classes = {"a", "b"};
-  CHECK_THROWS_WITH(make_source(d, "train"), Catch::Contains("labels.npz:train[1]") && Catch::Contains("out of range"));
+  CHECK_THROWS_WITH(make_source(d, "train"),
+                    Catch::Contains("labels.npz:train[1]") && Catch::Contains("out of range"));
   d.on_error = "skip";
   const auto kept = make_source(d, "train");
   CHECK(kept->size() == 2);

@@ -12,7 +12,9 @@ namespace {
 
 cv::Mat row(std::vector<uint8_t> values) { return cv::Mat(values, true).reshape(1, 1); }
 
-std::vector<int> values_of(const cv::Mat& m) { return std::vector<int>(m.begin<uint8_t>(), m.end<uint8_t>()); }
+std::vector<int> values_of(const cv::Mat& m) {
+  return std::vector<int>(m.begin<uint8_t>(), m.end<uint8_t>());
+}
 
 }  // namespace
 
@@ -21,22 +23,34 @@ TEST_CASE("rand_augment: config string and op set follow timm", "[data][randaugm
   CHECK(o.magnitude == 9);
   CHECK(o.magnitude_std == 0.5);
   CHECK(o.increasing);
-  CHECK(o.layers == 2);         // timm's default num_layers
+  CHECK(o.layers == 2);          // timm's default num_layers
   CHECK(o.magnitude_max == 10);  // _LEVEL_DENOM
   CHECK(o.prob == 0.5);          // each op applied with probability 0.5
   const auto keyed = parse_rand_augment(TransformSpec("rand_augment(m=7, n=3, mstd=0, inc=0)", "t"));
   CHECK(keyed.magnitude == 7);
   CHECK(keyed.layers == 3);
   CHECK_FALSE(keyed.increasing);
-  CHECK(parse_rand_augment(TransformSpec("rand_augment(rand-m9-mstdinf)", "t")).magnitude_std == std::numeric_limits<double>::infinity());
+  CHECK(parse_rand_augment(TransformSpec("rand_augment(rand-m9-mstdinf)", "t")).magnitude_std ==
+        std::numeric_limits<double>::infinity());
   CHECK_THROWS_WITH(parse_rand_augment(TransformSpec("rand_augment(rand-m9-x3)", "data.train_transforms[1]")),
                     Catch::Contains("data.train_transforms[1]") && Catch::Contains("x3"));
   CHECK_THROWS_AS(parse_rand_augment(TransformSpec("rand_augment(auto-m9)", "t")), ConfigError);
 
-  const std::vector<std::string> increasing = {
-      "AutoContrast", "Equalize", "Invert", "Rotate", "PosterizeIncreasing", "SolarizeIncreasing", "SolarizeAdd",
-      "ColorIncreasing", "ContrastIncreasing", "BrightnessIncreasing", "SharpnessIncreasing", "ShearX", "ShearY",
-      "TranslateXRel", "TranslateYRel"};
+  const std::vector<std::string> increasing = {"AutoContrast",
+                                               "Equalize",
+                                               "Invert",
+                                               "Rotate",
+                                               "PosterizeIncreasing",
+                                               "SolarizeIncreasing",
+                                               "SolarizeAdd",
+                                               "ColorIncreasing",
+                                               "ContrastIncreasing",
+                                               "BrightnessIncreasing",
+                                               "SharpnessIncreasing",
+                                               "ShearX",
+                                               "ShearY",
+                                               "TranslateXRel",
+                                               "TranslateYRel"};
   CHECK(rand_augment_ops(true) == increasing);
 }
 
@@ -117,7 +131,8 @@ TEST_CASE("image ops: enhance blends and PIL-style affine maps", "[data][randaug
   CHECK(sheared.at<cv::Vec3b>(0, 3) == g.at<cv::Vec3b>(0, 3));
 }
 
-TEST_CASE("rand_augment: the same seed gives the same image and a gray image stays gray", "[data][randaugment]") {
+TEST_CASE("rand_augment: the same seed gives the same image and a gray image stays gray",
+          "[data][randaugment]") {
   TransformContext context;
   context.fill = {124, 116, 104};
   const auto t = make_rand_augment(TransformSpec("rand_augment(rand-m9-mstd0.5-inc1)", "t"), context);

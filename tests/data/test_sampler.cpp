@@ -31,7 +31,8 @@ class Skewed : public Source {
 
 }  // namespace
 
-TEST_CASE("sampler: sequential and random orders are permutations fixed by seed and epoch", "[data][sampler]") {
+TEST_CASE("sampler: sequential and random orders are permutations fixed by seed and epoch",
+          "[data][sampler]") {
   const SyntheticSource source(23, 4, 3, 1, "train");
   SamplerOptions o;
   auto seq = indices(epoch_order(source, o, 0));
@@ -48,7 +49,8 @@ TEST_CASE("sampler: sequential and random orders are permutations fixed by seed 
   CHECK(a == all);
 }
 
-TEST_CASE("sampler: ranks get disjoint shares that cover the data with DistributedSampler padding", "[data][sampler]") {
+TEST_CASE("sampler: ranks get disjoint shares that cover the data with DistributedSampler padding",
+          "[data][sampler]") {
   const SyntheticSource source(23, 4, 3, 1, "train");
   for (const std::string kind : {"sequential", "random"}) {
     for (int world : {1, 2, 3, 4, 8}) {
@@ -71,8 +73,8 @@ TEST_CASE("sampler: ranks get disjoint shares that cover the data with Distribut
       }
       INFO(kind << " world " << world);
       std::set<int64_t> distinct(seen.begin(), seen.end());
-      CHECK(distinct.size() == 23);                      // complete
-      CHECK(seen.size() == per_rank * world);            // padded to equal shares
+      CHECK(distinct.size() == 23);            // complete
+      CHECK(seen.size() == per_rank * world);  // padded to equal shares
     }
   }
   SamplerOptions bad;

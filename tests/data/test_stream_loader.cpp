@@ -27,7 +27,9 @@ LoaderConfig base_config(int workers) {
   return o;
 }
 
-SourcePtr synthetic(int64_t n, int size = 12) { return std::make_shared<SyntheticSource>(n, size, 3, 3, "train"); }
+SourcePtr synthetic(int64_t n, int size = 12) {
+  return std::make_shared<SyntheticSource>(n, size, 3, 3, "train");
+}
 
 std::vector<Batch> epoch(Loader& loader, int64_t e) {
   loader.start_epoch(e);
@@ -37,11 +39,13 @@ std::vector<Batch> epoch(Loader& loader, int64_t e) {
 }
 
 // A folder with 6 good PNGs per class and, in class b, the bad files given.
-std::string folder_with(const TempDir& dir, const std::vector<std::pair<std::string, std::vector<uint8_t>>>& bad) {
+std::string folder_with(const TempDir& dir,
+                        const std::vector<std::pair<std::string, std::vector<uint8_t>>>& bad) {
   const std::string root = dir.path("ds");
   for (const std::string c : {"a", "b"})
     for (int k = 0; k < 6; ++k)
-      write_bytes(cat(root, "/train/", c, "/", k, ".png"), encode_rgb(cv::Mat(10, 10, CV_8UC3, cv::Scalar::all(k * 20)), ".png"));
+      write_bytes(cat(root, "/train/", c, "/", k, ".png"),
+                  encode_rgb(cv::Mat(10, 10, CV_8UC3, cv::Scalar::all(k * 20)), ".png"));
   for (const auto& [name, bytes] : bad) write_bytes(root + "/train/b/" + name, bytes);
   return root;
 }
@@ -62,7 +66,8 @@ TEST_CASE("loader: one epoch holds every sample once with normalised pixels", "[
   // Sample 9 is the second of batch 1: (x / 255 - 0.5) / 0.25, channel-first.
   const cv::Mat raw = source->load(9).pixels;
   for (int c = 0; c < 3; ++c)
-    CHECK(batches[1].images[1][c][4][7].item<float>() == Approx((raw.at<cv::Vec3b>(4, 7)[c] / 255.0 - 0.5) / 0.25));
+    CHECK(batches[1].images[1][c][4][7].item<float>() ==
+          Approx((raw.at<cv::Vec3b>(4, 7)[c] / 255.0 - 0.5) / 0.25));
   std::vector<int64_t> labels;
   for (const auto& b : batches)
     for (int64_t i = 0; i < b.labels.size(0); ++i) labels.push_back(b.labels[i].item<int64_t>());
@@ -77,7 +82,8 @@ TEST_CASE("loader: one epoch holds every sample once with normalised pixels", "[
 TEST_CASE("loader: same seed gives the same augmented batches whatever the worker count", "[data][stream]") {
   const auto source = synthetic(40, 16);
   LoaderConfig o = base_config(1);
-  o.transforms = {"random_resized_crop(size=10)", "hflip", "color_jitter(brightness=0.3)", "random_erasing(p=0.5)"};
+  o.transforms = {"random_resized_crop(size=10)", "hflip", "color_jitter(brightness=0.3)",
+                  "random_erasing(p=0.5)"};
   o.mixup.mixup_alpha = 0.8;
   o.mixup.cutmix_alpha = 1.0;
   Loader one(source, o);
@@ -141,13 +147,15 @@ TEST_CASE("loader: the IDX quickstart setup (pad_crop and hflip) through make_lo
   CHECK(e->labels[0].item<int64_t>() == 9);  // in file order
 }
 
-TEST_CASE("loader: corrupt or truncated or missing images stop the epoch with the file named", "[data][stream][bad]") {
+TEST_CASE("loader: corrupt or truncated or missing images stop the epoch with the file named",
+          "[data][stream][bad]") {
   TempDir dir;
   const auto png = encode_rgb(cv::Mat(10, 10, CV_8UC3, cv::Scalar::all(9)), ".png");
   const auto jpeg = encode_rgb(testing::gradient_rgb(30, 20), ".jpg");
   const std::vector<std::pair<std::string, std::vector<uint8_t>>> cases = {
       {"corrupt.png", {1, 2, 3, 4, 5, 6, 7, 8}},
-      {"truncated.jpg", std::vector<uint8_t>(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() / 2))},
+      {"truncated.jpg",
+       std::vector<uint8_t>(jpeg.begin(), jpeg.begin() + static_cast<long>(jpeg.size() / 2))},
       {"short.png", std::vector<uint8_t>(png.begin(), png.begin() + static_cast<long>(png.size() / 2))}};
   for (const auto& bad : cases) {
     INFO(bad.first);
@@ -158,7 +166,11 @@ TEST_CASE("loader: corrupt or truncated or missing images stop the epoch with th
     c.train.eval_batch_size = 4;
     auto loader = make_loader(c, "train", false);
     loader->start_epoch(0);
-    CHECK_THROWS_WITH(([&] { while (loader->next()) {} })(), Catch::Contains(bad.first));
+    CHECK_THROWS_WITH(([&] {
+                        while (loader->next()) {
+                        }
+                      })(),
+                      Catch::Contains(bad.first));
   }
   // A file that disappears after the listing.
   RunConfig c;
@@ -167,15 +179,21 @@ TEST_CASE("loader: corrupt or truncated or missing images stop the epoch with th
   auto loader = make_loader(c, "train", false);
   std::filesystem::remove(dir.path("ds/train/b/3.png"));
   loader->start_epoch(0);
-  CHECK_THROWS_WITH(([&] { while (loader->next()) {} })(), Catch::Contains("3.png") && Catch::Contains("does not exist"));
+  CHECK_THROWS_WITH(([&] {
+                      while (loader->next()) {
+                      }
+                    })(),
+                    Catch::Contains("3.png") && Catch::Contains("does not exist"));
 }
 
-TEST_CASE("loader: with on_error skip bad images are listed and replaced and batches keep their size", "[data][stream][bad]") {
+TEST_CASE("loader: with on_error skip bad images are listed and replaced and batches keep their size",
+          "[data][stream][bad]") {
   TempDir dir;
   const auto jpeg = encode_rgb(testing::gradient_rgb(30, 20), ".jpg");
   RunConfig c;
-  c.data = testing::folder_data(folder_with(
-      dir, {{"corrupt.png", {1, 2, 3}}, {"truncated.jpg", std::vector<uint8_t>(jpeg.begin(), jpeg.begin() + 300)}}));
+  c.data = testing::folder_data(
+      folder_with(dir, {{"corrupt.png", {1, 2, 3}},
+                        {"truncated.jpg", std::vector<uint8_t>(jpeg.begin(), jpeg.begin() + 300)}}));
   c.data.on_error = "skip";
   c.data.train_transforms = {"resize(size=10x10)", "hflip"};
   c.data.workers = 2;
@@ -194,10 +212,12 @@ TEST_CASE("loader: with on_error skip bad images are listed and replaced and bat
   CHECK(torch::equal(again[1].images, batches[1].images));
 }
 
-TEST_CASE("loader: images of different sizes without a sizing transform are a clear error", "[data][stream][bad]") {
+TEST_CASE("loader: images of different sizes without a sizing transform are a clear error",
+          "[data][stream][bad]") {
   TempDir dir;
   RunConfig c;
-  c.data = testing::folder_data(folder_with(dir, {{"big.png", encode_rgb(cv::Mat(20, 30, CV_8UC3), ".png")}}));
+  c.data =
+      testing::folder_data(folder_with(dir, {{"big.png", encode_rgb(cv::Mat(20, 30, CV_8UC3), ".png")}}));
   c.train.eval_batch_size = 16;
   auto loader = make_loader(c, "train", false);
   loader->start_epoch(0);

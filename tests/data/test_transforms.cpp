@@ -34,7 +34,8 @@ cv::Mat run(const std::string& text, const cv::Mat& in, uint64_t seed = 1) {
 }  // namespace
 
 TEST_CASE("transform text: arguments and errors that name the entry and transform", "[data][transforms]") {
-  const TransformSpec spec("random_resized_crop(size=224, scale=0.08:1, interpolation=bicubic)", "data.train_transforms[0]");
+  const TransformSpec spec("random_resized_crop(size=224, scale=0.08:1, interpolation=bicubic)",
+                           "data.train_transforms[0]");
   CHECK(spec.name() == "random_resized_crop");
   CHECK(spec.integer("size", 0) == 224);
   CHECK(spec.range("scale", {0, 0}) == std::pair<double, double>{0.08, 1.0});
@@ -42,20 +43,25 @@ TEST_CASE("transform text: arguments and errors that name the entry and transfor
   CHECK(TransformSpec("hflip", "x").name() == "hflip");
 
   const TransformContext context;
-  auto bad = [&](const std::string& text) { return Pipeline({"hflip", text}, "data.train_transforms", context); };
+  auto bad = [&](const std::string& text) {
+    return Pipeline({"hflip", text}, "data.train_transforms", context);
+  };
   CHECK_THROWS_WITH(bad("random_resized_crop(size=224, scale=1:0.5)"),
                     Catch::Contains("data.train_transforms[1]") && Catch::Contains("random_resized_crop") &&
                         Catch::Contains("scale"));
   CHECK_THROWS_WITH(bad("resize(size=abc)"), Catch::Contains("resize(size=abc)") && Catch::Contains("size"));
   CHECK_THROWS_WITH(bad("hflip(q=0.5)"), Catch::Contains("unknown argument 'q'"));
   CHECK_THROWS_WITH(bad("hflip(p=2)"), Catch::Contains("hflip(p=2)") && Catch::Contains("[0, 1]"));
-  CHECK_THROWS_WITH(bad("sharpen(x=1)"), Catch::Contains("unknown transform 'sharpen'") && Catch::Contains("rand_augment"));
+  CHECK_THROWS_WITH(bad("sharpen(x=1)"),
+                    Catch::Contains("unknown transform 'sharpen'") && Catch::Contains("rand_augment"));
   CHECK_THROWS_WITH(bad("center_crop(size=224"), Catch::Contains("missing ')'"));
-  CHECK_THROWS_WITH(Pipeline({"random_erasing(p=0.25)", "hflip"}, "k", context), Catch::Contains("must come last"));
+  CHECK_THROWS_WITH(Pipeline({"random_erasing(p=0.25)", "hflip"}, "k", context),
+                    Catch::Contains("must come last"));
   CHECK(Pipeline({"hflip", "random_erasing(p=0.25)"}, "k", context).erasing().has_value());
 }
 
-TEST_CASE("random_resized_crop: boxes inside the image and within the scale and ratio bounds", "[data][transforms]") {
+TEST_CASE("random_resized_crop: boxes inside the image and within the scale and ratio bounds",
+          "[data][transforms]") {
   const auto t = make("random_resized_crop(size=32, scale=0.08:1, ratio=0.75:1.3333333)");
   REQUIRE(t->plans_crop());
   for (const cv::Size image : {cv::Size(500, 375), cv::Size(64, 300), cv::Size(40, 40)}) {
@@ -72,7 +78,8 @@ TEST_CASE("random_resized_crop: boxes inside the image and within the scale and 
       const double slack_w = 1.0 / p.box.width, slack_h = 1.0 / p.box.height;
       CHECK(ratio >= 0.75 * (1 - slack_w) * (1 - slack_h));
       CHECK(ratio <= 1.3333334 * (1 + slack_w) * (1 + slack_h));
-      const bool centred = p.box.x == (image.width - p.box.width) / 2 && p.box.y == (image.height - p.box.height) / 2;
+      const bool centred =
+          p.box.x == (image.width - p.box.width) / 2 && p.box.y == (image.height - p.box.height) / 2;
       if (!centred || p.box.area() < 0.9 * area) {
         CHECK(p.box.area() >= 0.08 * area * (1 - slack_w) * (1 - slack_h) - 1);
       } else {
@@ -83,7 +90,8 @@ TEST_CASE("random_resized_crop: boxes inside the image and within the scale and 
   }
   // A very tall image: nearly every draw misses, so the fallback crops the widest allowed box.
   Rng rng(3);
-  const auto fallback = make("random_resized_crop(size=8, scale=0.99:1, ratio=1:1)")->plan(cv::Size(10, 100), rng);
+  const auto fallback =
+      make("random_resized_crop(size=8, scale=0.99:1, ratio=1:1)")->plan(cv::Size(10, 100), rng);
   CHECK(fallback.box == cv::Rect(0, 45, 10, 10));
   // apply() crops what plan() chooses and resizes to the output size.
   const cv::Mat image = testing::gradient_rgb(20, 20);
@@ -164,7 +172,8 @@ TEST_CASE("color_jitter: brightness scales by a factor within its range", "[data
   CHECK(lo < 0.7);
   CHECK(hi > 1.3);
   // Saturation 0 on a gray image changes nothing; hue turns pure red towards other hues.
-  CHECK(cv::norm(run("color_jitter(brightness=0, contrast=0, saturation=0.5)", flat), flat, cv::NORM_INF) == 0);
+  CHECK(cv::norm(run("color_jitter(brightness=0, contrast=0, saturation=0.5)", flat), flat, cv::NORM_INF) ==
+        0);
   cv::Mat red(2, 2, CV_8UC3, cv::Scalar(255, 0, 0)), shifted = red.clone();
   image_ops::hue(shifted, 1.0 / 3.0);  // a third of a turn: red -> green
   CHECK(shifted.at<cv::Vec3b>(0, 0)[1] > 200);

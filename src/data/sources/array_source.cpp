@@ -5,11 +5,13 @@
 
 namespace softvit {
 
-ArraySource::ArraySource(ImageArray array, std::vector<std::string> classes, std::string origin, bool skip_bad)
+ArraySource::ArraySource(ImageArray array, std::vector<std::string> classes, std::string origin,
+                         bool skip_bad)
     : array_(std::move(array)), classes_(std::move(classes)), origin_(std::move(origin)) {
   const auto n_classes = static_cast<int64_t>(classes_.size());
   if (array_.label_width > 0 && array_.label_width != n_classes)
-    throw DataError(cat(origin_, ": ", array_.label_width, " label columns but ", n_classes, " classes are named"));
+    throw DataError(
+        cat(origin_, ": ", array_.label_width, " label columns but ", n_classes, " classes are named"));
   for (int64_t i = 0; i < array_.count; ++i) {
     if (array_.label_width == 0) {
       const int64_t y = array_.labels[static_cast<size_t>(i)];
@@ -20,7 +22,8 @@ ArraySource::ArraySource(ImageArray array, std::vector<std::string> classes, std
       }
     } else {
       bool bad = false;
-      for (int64_t l = 0; l < array_.label_width; ++l) bad |= array_.label_matrix[i * array_.label_width + l] > 1;
+      for (int64_t l = 0; l < array_.label_width; ++l)
+        bad |= array_.label_matrix[i * array_.label_width + l] > 1;
       if (bad) {
         report_problem(skip_bad, problems_, cat(origin_, "[", i, "]"), "multi-label values must be 0 or 1");
         continue;

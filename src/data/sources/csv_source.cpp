@@ -90,7 +90,8 @@ std::vector<CsvRow> parse_csv(const std::string& text) {
 CsvSource::CsvSource(const DataSection& data, const std::string& split, int64_t limit) {
   std::string manifest = data.manifest.empty() ? "{split}.csv" : data.manifest;
   if (const auto at = manifest.find("{split}"); at != std::string::npos) manifest.replace(at, 7, split);
-  const fs::path path = fs::path(manifest).is_absolute() ? fs::path(manifest) : fs::path(data.root) / manifest;
+  const fs::path path =
+      fs::path(manifest).is_absolute() ? fs::path(manifest) : fs::path(data.root) / manifest;
   const std::string file = path.string();
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(cat("manifest '", file, "' (data.manifest) cannot be read"));
@@ -104,8 +105,9 @@ CsvSource::CsvSource(const DataSection& data, const std::string& split, int64_t 
   const bool skip = data.on_error == "skip";
   multi_ = !data.csv_label_columns.empty();
   const int path_col = column_of(header, data.csv_path_column, "data.csv_path_column", file);
-  const int split_col =
-      data.csv_split_column.empty() ? -1 : column_of(header, data.csv_split_column, "data.csv_split_column", file);
+  const int split_col = data.csv_split_column.empty()
+                            ? -1
+                            : column_of(header, data.csv_split_column, "data.csv_split_column", file);
   std::vector<int> label_cols;
   if (multi_)
     for (const auto& name : data.csv_label_columns)
@@ -124,7 +126,8 @@ CsvSource::CsvSource(const DataSection& data, const std::string& split, int64_t 
     const auto& fields = rows[r].fields;
     const std::string where = cat(file, ":", rows[r].line);
     if (fields.size() != header.size()) {
-      report_problem(skip, problems_, where, cat("row has ", fields.size(), " fields, the header ", header.size()));
+      report_problem(skip, problems_, where,
+                     cat("row has ", fields.size(), " fields, the header ", header.size()));
       continue;
     }
     if (split_col >= 0 && trim(fields[split_col]) != split) continue;
@@ -164,7 +167,8 @@ CsvSource::CsvSource(const DataSection& data, const std::string& split, int64_t 
     }
   }
   if (multi_ && classes_.size() != label_cols.size())
-    throw DataError(cat(file, ": ", label_cols.size(), " label columns but ", classes_.size(), " classes (data.classes)"));
+    throw DataError(cat(file, ": ", label_cols.size(), " label columns but ", classes_.size(),
+                        " classes (data.classes)"));
   std::map<std::string, int64_t> class_index;
   for (size_t c = 0; c < classes_.size(); ++c) class_index[classes_[c]] = static_cast<int64_t>(c);
 

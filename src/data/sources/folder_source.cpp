@@ -9,8 +9,8 @@
 namespace softvit {
 namespace fs = std::filesystem;
 
-FolderSource::FolderSource(const std::string& split_dir, const std::vector<std::string>& classes, bool skip_bad,
-                           int64_t limit) {
+FolderSource::FolderSource(const std::string& split_dir, const std::vector<std::string>& classes,
+                           bool skip_bad, int64_t limit) {
   if (!fs::is_directory(split_dir)) throw DataError(cat("dataset folder '", split_dir, "' does not exist"));
   std::vector<std::string> found;
   for (const auto& entry : fs::directory_iterator(split_dir))
@@ -28,7 +28,8 @@ FolderSource::FolderSource(const std::string& split_dir, const std::vector<std::
     std::vector<std::string> files;
     if (fs::is_directory(dir))
       for (const auto& entry : fs::recursive_directory_iterator(dir))
-        if (entry.is_regular_file() && is_image_file(entry.path().string())) files.push_back(entry.path().string());
+        if (entry.is_regular_file() && is_image_file(entry.path().string()))
+          files.push_back(entry.path().string());
     if (files.empty()) {
       report_problem(skip_bad, problems_, dir.string(), "class folder is empty or missing (no image files)");
       continue;

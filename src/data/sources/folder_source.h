@@ -8,7 +8,8 @@ namespace softvit {
 
 class FolderSource : public Source {
  public:
-  FolderSource(const std::string& split_dir, const std::vector<std::string>& classes, bool skip_bad, int64_t limit);
+  FolderSource(const std::string& split_dir, const std::vector<std::string>& classes, bool skip_bad,
+               int64_t limit);
 
   int64_t size() const override { return static_cast<int64_t>(files_.size()); }
   const std::vector<std::string>& classes() const override { return classes_; }

@@ -16,9 +16,11 @@ SourcePtr make_idx_source(const DataSection& data, const std::string& split, int
   IdxArray images = read_idx(images_path);
   IdxArray labels = read_idx(labels_path);
   if (images.shape.size() != 3)
-    throw DataError(cat("'", images_path, "' should hold N x H x W images, has ", images.shape.size(), " dimensions"));
+    throw DataError(
+        cat("'", images_path, "' should hold N x H x W images, has ", images.shape.size(), " dimensions"));
   if (labels.shape.size() != 1 || labels.shape[0] != images.shape[0])
-    throw DataError(cat("'", labels_path, "' holds ", labels.shape[0], " labels for ", images.shape[0], " images"));
+    throw DataError(
+        cat("'", labels_path, "' holds ", labels.shape[0], " labels for ", images.shape[0], " images"));
 
   ImageArray array;
   array.count = images.shape[0];
@@ -31,13 +33,15 @@ SourcePtr make_idx_source(const DataSection& data, const std::string& split, int
 
   std::vector<std::string> classes = data.classes;
   if (classes.empty()) {
-    const int64_t max_label = array.labels.empty() ? 0 : *std::max_element(array.labels.begin(), array.labels.end());
+    const int64_t max_label =
+        array.labels.empty() ? 0 : *std::max_element(array.labels.begin(), array.labels.end());
     if (max_label < 10 && data.root.find("fashion") != std::string::npos)
       classes = fashion_mnist_classes();
     else
       for (int64_t c = 0; c <= std::max<int64_t>(max_label, 9); ++c) classes.push_back(std::to_string(c));
   }
-  return std::make_shared<ArraySource>(std::move(array), std::move(classes), labels_path, data.on_error == "skip");
+  return std::make_shared<ArraySource>(std::move(array), std::move(classes), labels_path,
+                                       data.on_error == "skip");
 }
 
 }  // namespace softvit

@@ -28,7 +28,8 @@ std::string strip_npy(const std::string& name) {
 }  // namespace
 
 std::map<std::string, std::vector<uint8_t>> read_zip_members(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw DataError(cat("dataset file '", path, "' (data.root) does not exist"));
+  if (!std::filesystem::exists(path))
+    throw DataError(cat("dataset file '", path, "' (data.root) does not exist"));
   int code = 0;
   std::unique_ptr<zip_t, ZipCloser> archive(zip_open(path.c_str(), ZIP_RDONLY, &code));
   if (!archive) {
@@ -42,16 +43,20 @@ std::map<std::string, std::vector<uint8_t>> read_zip_members(const std::string& 
   const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
   for (zip_int64_t i = 0; i < count; ++i) {
     zip_stat_t stat;
-    if (zip_stat_index(archive.get(), static_cast<zip_uint64_t>(i), 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE))
+    if (zip_stat_index(archive.get(), static_cast<zip_uint64_t>(i), 0, &stat) != 0 ||
+        !(stat.valid & ZIP_STAT_SIZE))
       throw DataError(cat("'", path, "': cannot read entry ", i, ": ", zip_strerror(archive.get())));
     const std::string name = stat.name;
-    std::unique_ptr<zip_file_t, ZipFileCloser> file(zip_fopen_index(archive.get(), static_cast<zip_uint64_t>(i), 0));
-    if (!file) throw DataError(cat("'", path, "': cannot open member ", name, ": ", zip_strerror(archive.get())));
+    std::unique_ptr<zip_file_t, ZipFileCloser> file(
+        zip_fopen_index(archive.get(), static_cast<zip_uint64_t>(i), 0));
+    if (!file)
+      throw DataError(cat("'", path, "': cannot open member ", name, ": ", zip_strerror(archive.get())));
     std::vector<uint8_t> bytes(static_cast<size_t>(stat.size));
     zip_uint64_t done = 0;
     while (done < stat.size) {
       const zip_int64_t got = zip_fread(file.get(), bytes.data() + done, stat.size - done);
-      if (got < 0) throw DataError(cat("'", path, "': member ", name, " is corrupt: ", zip_file_strerror(file.get())));
+      if (got < 0)
+        throw DataError(cat("'", path, "': member ", name, " is corrupt: ", zip_file_strerror(file.get())));
       if (got == 0) break;
       done += static_cast<zip_uint64_t>(got);
     }
@@ -69,7 +74,8 @@ SourcePtr make_npz_source(const DataSection& data, const std::string& split, int
     if (!members.count(key)) {
       std::vector<std::string> names;
       for (const auto& m : members) names.push_back(m.first);
-      throw DataError(cat("'", path, "' has no array '", key, "' for split '", split, "' (it has: ", join(names, ", "), ")"));
+      throw DataError(cat("'", path, "' has no array '", key, "' for split '", split,
+                          "' (it has: ", join(names, ", "), ")"));
     }
   NpyArray images = parse_npy(members[images_key], path + ":" + images_key);
   NpyArray labels = parse_npy(members[labels_key], path + ":" + labels_key);
@@ -77,7 +83,8 @@ SourcePtr make_npz_source(const DataSection& data, const std::string& split, int
 
   const auto& s = images.shape;
   if (!(s.size() == 3 || (s.size() == 4 && (s[3] == 3 || s[3] == 1))))
-    throw DataError(cat("'", path, "': ", images_key, " should be N x H x W or N x H x W x 3, has ", s.size(), " dimensions"));
+    throw DataError(cat("'", path, "': ", images_key, " should be N x H x W or N x H x W x 3, has ", s.size(),
+                        " dimensions"));
   const auto& ls = labels.shape;
   if (ls.empty() || ls.size() > 2 || ls[0] != s[0])
     throw DataError(cat("'", path, "': ", labels_key, " should be N x 1 or N x L with N = ", s[0]));

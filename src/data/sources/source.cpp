@@ -13,7 +13,8 @@ Source::Decoded Source::read(int64_t i, const DecodeOptions& options) const {
   RawImage raw = load(i);
   if (!raw.ok()) return {cv::Mat(), raw.name, raw.name + ": " + raw.error};
   try {
-    return {raw.pixels.empty() ? decode_image(raw.encoded, raw.name, options) : convert_pixels(raw.pixels, options),
+    return {raw.pixels.empty() ? decode_image(raw.encoded, raw.name, options)
+                               : convert_pixels(raw.pixels, options),
             raw.name, ""};
   } catch (const DataError& e) {
     return {cv::Mat(), raw.name, e.what()};
@@ -51,7 +52,8 @@ RawImage load_file(const std::string& path) {
 bool is_image_file(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const char* known : {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"})
+  for (const char* known :
+       {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"})
     if (ext == known) return true;
   return false;
 }

@@ -8,14 +8,16 @@
 
 namespace softvit {
 
-SyntheticSource::SyntheticSource(int64_t samples, int size, int classes, int channels, const std::string& split)
+SyntheticSource::SyntheticSource(int64_t samples, int size, int classes, int channels,
+                                 const std::string& split)
     : samples_(samples), size_(size), channels_(channels), split_key_(std::hash<std::string>{}(split)) {
   for (int c = 0; c < classes; ++c) classes_.push_back(cat("class", c));
 }
 
 RawImage SyntheticSource::load(int64_t i) const {
   Rng rng(Rng::key({split_key_, static_cast<uint64_t>(i)}));
-  const double angle = 3.141592653589793 * static_cast<double>(label(i)) / static_cast<double>(classes_.size());
+  const double angle =
+      3.141592653589793 * static_cast<double>(label(i)) / static_cast<double>(classes_.size());
   const double fx = std::cos(angle) * 0.6, fy = std::sin(angle) * 0.6, phase = rng.uniform(0, 6.283);
   RawImage raw;
   raw.name = cat("synthetic[", i, "]");

@@ -39,7 +39,8 @@ TransformPtr make_color_jitter(const TransformSpec& spec) {
   spec.allow({"brightness", "contrast", "saturation", "hue"});
   const double b = spec.number("brightness", 0.4), c = spec.number("contrast", 0.4);
   const double s = spec.number("saturation", 0.4), h = spec.number("hue", 0.0);
-  if (b < 0 || c < 0 || s < 0) throw ConfigError(spec.error("brightness, contrast and saturation must not be negative"));
+  if (b < 0 || c < 0 || s < 0)
+    throw ConfigError(spec.error("brightness, contrast and saturation must not be negative"));
   if (h < 0 || h > 0.5) throw ConfigError(spec.error("hue must be in [0, 0.5]"));
   return std::make_unique<ColorJitter>(b, c, s, h);
 }

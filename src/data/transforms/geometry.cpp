@@ -17,7 +17,8 @@ int parse_interpolation(const TransformSpec& spec, const std::string& fallback) 
   if (name == "nearest") return cv::INTER_NEAREST;
   if (name == "area") return cv::INTER_AREA;
   if (name == "random") return -1;
-  throw ConfigError(spec.error("interpolation '" + name + "' is not bilinear, bicubic, nearest, area or random"));
+  throw ConfigError(
+      spec.error("interpolation '" + name + "' is not bilinear, bicubic, nearest, area or random"));
 }
 
 int pick_interpolation(int interpolation, Rng& rng) {
@@ -62,8 +63,9 @@ class Resize : public Transform {
     p.out = size_;
     if (shorter_side_) {  // torchvision Resize(int): shorter side to size, the other truncated
       const int s = size_.width;
-      p.out = image.width <= image.height ? cv::Size(s, static_cast<int>(int64_t(s) * image.height / image.width))
-                                          : cv::Size(static_cast<int>(int64_t(s) * image.width / image.height), s);
+      p.out = image.width <= image.height
+                  ? cv::Size(s, static_cast<int>(int64_t(s) * image.height / image.width))
+                  : cv::Size(static_cast<int>(int64_t(s) * image.width / image.height), s);
     }
     p.interpolation = pick_interpolation(interpolation_, rng);
     return p;
@@ -91,7 +93,8 @@ class CenterCrop : public Transform {
     if (image.cols < size_.width || image.rows < size_.height) {  // torchvision pads with zeros first
       const int pw = std::max(0, size_.width - image.cols), ph = std::max(0, size_.height - image.rows);
       cv::Mat padded;
-      cv::copyMakeBorder(image, padded, ph / 2, ph - ph / 2, pw / 2, pw - pw / 2, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+      cv::copyMakeBorder(image, padded, ph / 2, ph - ph / 2, pw / 2, pw - pw / 2, cv::BORDER_CONSTANT,
+                         cv::Scalar::all(0));
       image = padded;
     }
     const int top = round_even((image.rows - size_.height) / 2.0);
@@ -107,9 +110,11 @@ class PadCrop : public Transform {
  public:
   explicit PadCrop(int padding) : padding_(padding) {}
   void apply(cv::Mat& image, Rng& rng) const override {
-    const int dy = static_cast<int>(rng.below(2 * padding_ + 1)), dx = static_cast<int>(rng.below(2 * padding_ + 1));
+    const int dy = static_cast<int>(rng.below(2 * padding_ + 1)),
+              dx = static_cast<int>(rng.below(2 * padding_ + 1));
     cv::Mat padded;
-    cv::copyMakeBorder(image, padded, padding_, padding_, padding_, padding_, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    cv::copyMakeBorder(image, padded, padding_, padding_, padding_, padding_, cv::BORDER_CONSTANT,
+                       cv::Scalar::all(0));
     image = padded(cv::Rect(dx, dy, image.cols, image.rows));
   }
 
@@ -131,7 +136,8 @@ class Flip : public Transform {
 
 class Rotate : public Transform {
  public:
-  Rotate(double degrees, double fill, int interpolation) : degrees_(degrees), fill_(fill), interpolation_(interpolation) {}
+  Rotate(double degrees, double fill, int interpolation)
+      : degrees_(degrees), fill_(fill), interpolation_(interpolation) {}
   void apply(cv::Mat& image, Rng& rng) const override {
     const double angle = rng.uniform(-degrees_, degrees_);
     image_ops::rotate(image, angle, pick_interpolation(interpolation_, rng), cv::Scalar::all(fill_));

@@ -68,7 +68,8 @@ void hue(cv::Mat& image, double shift) {
   cv::cvtColor(image, hsv, cv::COLOR_RGB2HSV_FULL);  // H in 0..255 for a full turn
   const int delta = static_cast<int>(std::lround(shift * 256.0));
   cv::Mat lut(1, 256, CV_8UC3);
-  for (int i = 0; i < 256; ++i) lut.at<cv::Vec3b>(0, i) = cv::Vec3b(static_cast<uint8_t>((i + delta) & 0xFF), i, i);
+  for (int i = 0; i < 256; ++i)
+    lut.at<cv::Vec3b>(0, i) = cv::Vec3b(static_cast<uint8_t>((i + delta) & 0xFF), i, i);
   apply_lut(hsv, lut);
   cv::cvtColor(hsv, image, cv::COLOR_HSV2RGB_FULL);
 }
@@ -82,7 +83,8 @@ void autocontrast(cv::Mat& image) {
     if (hi <= lo) continue;
     const double scale = 255.0 / (hi - lo), offset = -lo * scale;
     cv::Mat lut(1, 256, CV_8U);
-    for (int i = 0; i < 256; ++i) lut.at<uint8_t>(i) = cv::saturate_cast<uint8_t>(std::trunc(i * scale + offset));
+    for (int i = 0; i < 256; ++i)
+      lut.at<uint8_t>(i) = cv::saturate_cast<uint8_t>(std::trunc(i * scale + offset));
     apply_lut(plane, lut);
   }
   cv::merge(planes, image);
@@ -142,7 +144,8 @@ void affine(cv::Mat& image, const cv::Matx23d& output_to_input, int interpolatio
   m(0, 2) += 0.5 * (m(0, 0) + m(0, 1) - 1.0);
   m(1, 2) += 0.5 * (m(1, 0) + m(1, 1) - 1.0);
   cv::Mat out;
-  cv::warpAffine(image, out, cv::Mat(m), image.size(), interpolation | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, fill);
+  cv::warpAffine(image, out, cv::Mat(m), image.size(), interpolation | cv::WARP_INVERSE_MAP,
+                 cv::BORDER_CONSTANT, fill);
   image = out;
 }
 

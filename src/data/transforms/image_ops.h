@@ -20,8 +20,8 @@ void hue(cv::Mat& image, double shift);
 void autocontrast(cv::Mat& image);  // per channel: stretch min..max to 0..255
 void equalize(cv::Mat& image);      // per channel histogram equalisation, PIL's integer recipe
 void invert(cv::Mat& image);
-void posterize(cv::Mat& image, int bits);           // keep the top `bits` bits
-void solarize(cv::Mat& image, int threshold);       // invert values >= threshold
+void posterize(cv::Mat& image, int bits);                         // keep the top `bits` bits
+void solarize(cv::Mat& image, int threshold);                     // invert values >= threshold
 void solarize_add(cv::Mat& image, int add, int threshold = 128);  // add to values < threshold
 
 // Image.transform(AFFINE): output pixel (x, y) takes the input at (a x + b y + c, d x + e y + f),

@@ -9,7 +9,8 @@ MixPlan plan_mix(const MixupOptions& o, int height, int width, Rng& rng) {
   if (!o.enabled() || !(rng.uniform() < o.prob)) return plan;
   if (o.mixup_alpha > 0 && o.cutmix_alpha > 0) {
     plan.cutmix = rng.uniform() < o.switch_prob;
-    plan.lambda = plan.cutmix ? rng.beta(o.cutmix_alpha, o.cutmix_alpha) : rng.beta(o.mixup_alpha, o.mixup_alpha);
+    plan.lambda =
+        plan.cutmix ? rng.beta(o.cutmix_alpha, o.cutmix_alpha) : rng.beta(o.mixup_alpha, o.mixup_alpha);
   } else if (o.mixup_alpha > 0) {
     plan.lambda = rng.beta(o.mixup_alpha, o.mixup_alpha);
   } else {

@@ -18,12 +18,14 @@ const std::map<std::string, Factory>& factories() {
       {"resize", [](const TransformSpec& s, const TransformContext&) { return make_resize(s); }},
       {"center_crop", [](const TransformSpec& s, const TransformContext&) { return make_center_crop(s); }},
       {"pad_crop", [](const TransformSpec& s, const TransformContext&) { return make_pad_crop(s); }},
-      {"random_resized_crop", [](const TransformSpec& s, const TransformContext&) { return make_random_resized_crop(s); }},
+      {"random_resized_crop",
+       [](const TransformSpec& s, const TransformContext&) { return make_random_resized_crop(s); }},
       {"hflip", [](const TransformSpec& s, const TransformContext&) { return make_hflip(s); }},
       {"vflip", [](const TransformSpec& s, const TransformContext&) { return make_vflip(s); }},
       {"rotate", [](const TransformSpec& s, const TransformContext&) { return make_rotate(s); }},
       {"color_jitter", [](const TransformSpec& s, const TransformContext&) { return make_color_jitter(s); }},
-      {"rand_augment", [](const TransformSpec& s, const TransformContext& c) { return make_rand_augment(s, c); }},
+      {"rand_augment",
+       [](const TransformSpec& s, const TransformContext& c) { return make_rand_augment(s, c); }},
   };
   return table;
 }
@@ -37,17 +39,20 @@ std::vector<std::string> transform_names() {
   return names;
 }
 
-Pipeline::Pipeline(const std::vector<std::string>& specs, const std::string& key, const TransformContext& context) {
+Pipeline::Pipeline(const std::vector<std::string>& specs, const std::string& key,
+                   const TransformContext& context) {
   for (size_t i = 0; i < specs.size(); ++i) {
     const TransformSpec spec(specs[i], cat(key, "[", i, "]"));
     if (spec.name() == "random_erasing") {
-      if (i + 1 != specs.size()) throw ConfigError(spec.error("random_erasing must come last (it acts on the normalised batch)"));
+      if (i + 1 != specs.size())
+        throw ConfigError(spec.error("random_erasing must come last (it acts on the normalised batch)"));
       erasing_ = parse_random_erasing(spec);
       continue;
     }
     const auto it = factories().find(spec.name());
     if (it == factories().end())
-      throw ConfigError(spec.error(cat("unknown transform '", spec.name(), "' (known: ", join(transform_names(), ", "), ")")));
+      throw ConfigError(spec.error(
+          cat("unknown transform '", spec.name(), "' (known: ", join(transform_names(), ", "), ")")));
     steps_.push_back(it->second(spec, context));
     steps_.back()->spec = specs[i];
   }
@@ -63,8 +68,8 @@ cv::Mat Pipeline::run(const RawImage& raw, const DecodeOptions& decode, bool roi
   } else {
     std::optional<JpegHeader> jpeg;
     if (roi_decode && !steps_.empty() && steps_[0]->plans_crop()) jpeg = read_jpeg_header(raw.encoded);
-    if (jpeg && jpeg->orientation == 1 && (jpeg->components == 1 || jpeg->components == 3) && jpeg->width > 0 &&
-        jpeg->height > 0) {
+    if (jpeg && jpeg->orientation == 1 && (jpeg->components == 1 || jpeg->components == 3) &&
+        jpeg->width > 0 && jpeg->height > 0) {
       const CropPlan plan = steps_[0]->plan(cv::Size(jpeg->width, jpeg->height), rng);
       image = decode_jpeg_region(raw.encoded, raw.name, plan.box, decode.channels);
       steps_[0]->apply_planned(image, plan);

@@ -19,18 +19,30 @@ namespace {
 constexpr double kLevelDenominator = 10.0;  // timm's _LEVEL_DENOM
 constexpr double kTranslatePct = 0.45;      // timm's _HPARAMS_DEFAULT translate_pct
 
-const std::vector<std::string> kIncreasing = {
-    "AutoContrast", "Equalize", "Invert", "Rotate", "PosterizeIncreasing", "SolarizeIncreasing", "SolarizeAdd",
-    "ColorIncreasing", "ContrastIncreasing", "BrightnessIncreasing", "SharpnessIncreasing", "ShearX", "ShearY",
-    "TranslateXRel", "TranslateYRel"};
-const std::vector<std::string> kOriginal = {
-    "AutoContrast", "Equalize", "Invert", "Rotate", "Posterize", "Solarize", "SolarizeAdd", "Color", "Contrast",
-    "Brightness", "Sharpness", "ShearX", "ShearY", "TranslateXRel", "TranslateYRel"};
+const std::vector<std::string> kIncreasing = {"AutoContrast",
+                                              "Equalize",
+                                              "Invert",
+                                              "Rotate",
+                                              "PosterizeIncreasing",
+                                              "SolarizeIncreasing",
+                                              "SolarizeAdd",
+                                              "ColorIncreasing",
+                                              "ContrastIncreasing",
+                                              "BrightnessIncreasing",
+                                              "SharpnessIncreasing",
+                                              "ShearX",
+                                              "ShearY",
+                                              "TranslateXRel",
+                                              "TranslateYRel"};
+const std::vector<std::string> kOriginal = {"AutoContrast", "Equalize",      "Invert",       "Rotate",
+                                            "Posterize",    "Solarize",      "SolarizeAdd",  "Color",
+                                            "Contrast",     "Brightness",    "Sharpness",    "ShearX",
+                                            "ShearY",       "TranslateXRel", "TranslateYRel"};
 
 // Ops whose argument timm negates at random: the geometric ones and the increasing enhancers.
 bool signed_op(const std::string& op) {
-  const bool enhance = op.find("Increasing") != std::string::npos && op.find("Posterize") == std::string::npos &&
-                       op.find("Solarize") == std::string::npos;
+  const bool enhance = op.find("Increasing") != std::string::npos &&
+                       op.find("Posterize") == std::string::npos && op.find("Solarize") == std::string::npos;
   return enhance || op == "Rotate" || op == "ShearX" || op == "ShearY" || op == "TranslateXRel" ||
          op == "TranslateYRel";
 }
@@ -42,7 +54,8 @@ class RandAugment : public Transform {
 
   void apply(cv::Mat& image, Rng& rng) const override {
     size_t chosen[16];
-    for (int l = 0; l < o_.layers; ++l) chosen[l] = static_cast<size_t>(rng.below(static_cast<int64_t>(ops_.size())));
+    for (int l = 0; l < o_.layers; ++l)
+      chosen[l] = static_cast<size_t>(rng.below(static_cast<int64_t>(ops_.size())));
     for (int l = 0; l < o_.layers; ++l) apply_op(ops_[chosen[l]], image, rng);
   }
 
@@ -63,19 +76,32 @@ class RandAugment : public Transform {
       arg = increasing_enhance ? 1.0 + s : s;
     }
     auto interpolation = [&rng]() { return rng.below(2) == 0 ? cv::INTER_LINEAR : cv::INTER_CUBIC; };
-    if (op == "AutoContrast") image_ops::autocontrast(image);
-    else if (op == "Equalize") image_ops::equalize(image);
-    else if (op == "Invert") image_ops::invert(image);
-    else if (op == "Rotate") image_ops::rotate(image, arg, interpolation(), fill_);
-    else if (op.rfind("Posterize", 0) == 0) image_ops::posterize(image, static_cast<int>(arg));
-    else if (op == "SolarizeAdd") image_ops::solarize_add(image, static_cast<int>(arg));
-    else if (op.rfind("Solarize", 0) == 0) image_ops::solarize(image, static_cast<int>(arg));
-    else if (op.rfind("Color", 0) == 0) image_ops::saturation(image, arg);
-    else if (op.rfind("Contrast", 0) == 0) image_ops::contrast(image, arg);
-    else if (op.rfind("Brightness", 0) == 0) image_ops::brightness(image, arg);
-    else if (op.rfind("Sharpness", 0) == 0) image_ops::sharpness(image, arg);
-    else if (op == "ShearX") image_ops::affine(image, cv::Matx23d(1, arg, 0, 0, 1, 0), interpolation(), fill_);
-    else if (op == "ShearY") image_ops::affine(image, cv::Matx23d(1, 0, 0, arg, 1, 0), interpolation(), fill_);
+    if (op == "AutoContrast")
+      image_ops::autocontrast(image);
+    else if (op == "Equalize")
+      image_ops::equalize(image);
+    else if (op == "Invert")
+      image_ops::invert(image);
+    else if (op == "Rotate")
+      image_ops::rotate(image, arg, interpolation(), fill_);
+    else if (op.rfind("Posterize", 0) == 0)
+      image_ops::posterize(image, static_cast<int>(arg));
+    else if (op == "SolarizeAdd")
+      image_ops::solarize_add(image, static_cast<int>(arg));
+    else if (op.rfind("Solarize", 0) == 0)
+      image_ops::solarize(image, static_cast<int>(arg));
+    else if (op.rfind("Color", 0) == 0)
+      image_ops::saturation(image, arg);
+    else if (op.rfind("Contrast", 0) == 0)
+      image_ops::contrast(image, arg);
+    else if (op.rfind("Brightness", 0) == 0)
+      image_ops::brightness(image, arg);
+    else if (op.rfind("Sharpness", 0) == 0)
+      image_ops::sharpness(image, arg);
+    else if (op == "ShearX")
+      image_ops::affine(image, cv::Matx23d(1, arg, 0, 0, 1, 0), interpolation(), fill_);
+    else if (op == "ShearY")
+      image_ops::affine(image, cv::Matx23d(1, 0, 0, arg, 1, 0), interpolation(), fill_);
     else if (op == "TranslateXRel")
       image_ops::affine(image, cv::Matx23d(1, 0, arg * image.cols, 0, 1, 0), interpolation(), fill_);
     else if (op == "TranslateYRel")
@@ -103,21 +129,30 @@ RandAugmentOptions parse_rand_augment(const TransformSpec& spec) {
   spec.allow({"m", "n", "mstd", "mmax", "inc", "p"}, /*positional=*/true);
   RandAugmentOptions o;
   if (!spec.positional().empty()) {  // timm's config string: rand-m9-mstd0.5-inc1
-    if (spec.positional().size() != 1) throw ConfigError(spec.error("expected one config string like rand-m9-mstd0.5-inc1"));
+    if (spec.positional().size() != 1)
+      throw ConfigError(spec.error("expected one config string like rand-m9-mstd0.5-inc1"));
     const auto sections = split(spec.positional()[0], '-');
-    if (sections.empty() || sections[0] != "rand") throw ConfigError(spec.error("config string must start with 'rand'"));
+    if (sections.empty() || sections[0] != "rand")
+      throw ConfigError(spec.error("config string must start with 'rand'"));
     for (size_t i = 1; i < sections.size(); ++i) {
       const std::string& s = sections[i];
       auto digit = s.find_first_of("0123456789.");
       if (s.size() > 3 && s.compare(s.size() - 3, 3, "inf") == 0) digit = s.size() - 3;
       const std::string key = s.substr(0, digit), value = digit == std::string::npos ? "" : s.substr(digit);
-      if (key == "m") o.magnitude = parse_number(spec, s, value);
-      else if (key == "n") o.layers = static_cast<int>(parse_number(spec, s, value));
-      else if (key == "mstd") o.magnitude_std = parse_number(spec, s, value);
-      else if (key == "mmax") o.magnitude_max = parse_number(spec, s, value);
-      else if (key == "inc") o.increasing = parse_number(spec, s, value) != 0;
-      else if (key == "p") o.prob = parse_number(spec, s, value);
-      else throw ConfigError(spec.error("unknown section '" + s + "' (known: m, n, mstd, mmax, inc, p)"));
+      if (key == "m")
+        o.magnitude = parse_number(spec, s, value);
+      else if (key == "n")
+        o.layers = static_cast<int>(parse_number(spec, s, value));
+      else if (key == "mstd")
+        o.magnitude_std = parse_number(spec, s, value);
+      else if (key == "mmax")
+        o.magnitude_max = parse_number(spec, s, value);
+      else if (key == "inc")
+        o.increasing = parse_number(spec, s, value) != 0;
+      else if (key == "p")
+        o.prob = parse_number(spec, s, value);
+      else
+        throw ConfigError(spec.error("unknown section '" + s + "' (known: m, n, mstd, mmax, inc, p)"));
     }
   }
   o.magnitude = spec.number("m", o.magnitude);
@@ -127,7 +162,8 @@ RandAugmentOptions parse_rand_augment(const TransformSpec& spec) {
   o.increasing = spec.integer("inc", o.increasing ? 1 : 0) != 0;
   o.prob = spec.number("p", o.prob);
   if (o.layers < 0 || o.layers > 16) throw ConfigError(spec.error("n must be in 0..16"));
-  if (o.magnitude < 0 || o.magnitude_std < 0) throw ConfigError(spec.error("m and mstd must not be negative"));
+  if (o.magnitude < 0 || o.magnitude_std < 0)
+    throw ConfigError(spec.error("m and mstd must not be negative"));
   if (o.prob < 0 || o.prob > 1) throw ConfigError(spec.error("p must be in [0, 1]"));
   return o;
 }

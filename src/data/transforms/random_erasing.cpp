@@ -50,9 +50,8 @@ void apply_erase(torch::Tensor& images, const std::vector<EraseBox>& boxes) {
   for (size_t i = 0; i < boxes.size(); ++i) {
     const EraseBox& b = boxes[i];
     if (b.height == 0) continue;
-    auto region = images[static_cast<int64_t>(i)]
-                      .slice(1, b.top, b.top + b.height)
-                      .slice(2, b.left, b.left + b.width);
+    auto region =
+        images[static_cast<int64_t>(i)].slice(1, b.top, b.top + b.height).slice(2, b.left, b.left + b.width);
     region.copy_(b.noise, /*non_blocking=*/true);
   }
 }

@@ -20,7 +20,7 @@ struct ErasingOptions {
 
 struct EraseBox {
   int top = 0, left = 0, height = 0, width = 0;  // height 0: nothing to erase
-  torch::Tensor noise;                            // float C x height x width, N(0, 1)
+  torch::Tensor noise;                           // float C x height x width, N(0, 1)
 };
 
 // random_erasing(p=0.25, min_area=0.02, max_area=0.333, min_aspect=0.3, mode=pixel)

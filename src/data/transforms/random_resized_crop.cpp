@@ -13,7 +13,8 @@ namespace {
 
 class RandomResizedCrop : public Transform {
  public:
-  RandomResizedCrop(cv::Size size, std::pair<double, double> scale, std::pair<double, double> ratio, int interpolation)
+  RandomResizedCrop(cv::Size size, std::pair<double, double> scale, std::pair<double, double> ratio,
+                    int interpolation)
       : size_(size), scale_(scale), ratio_(ratio), interpolation_(interpolation) {}
 
   bool plans_crop() const override { return true; }

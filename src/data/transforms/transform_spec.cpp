@@ -29,10 +29,12 @@ bool to_double(const std::string& text, double& out) {
 
 }  // namespace
 
-TransformSpec::TransformSpec(const std::string& text, const std::string& where) : text_(trim(text)), where_(where) {
+TransformSpec::TransformSpec(const std::string& text, const std::string& where)
+    : text_(trim(text)), where_(where) {
   const auto open = text_.find('(');
   name_ = trim(text_.substr(0, open));
-  if (name_.empty() || !std::all_of(name_.begin(), name_.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; }))
+  if (name_.empty() ||
+      !std::all_of(name_.begin(), name_.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; }))
     throw ConfigError(error("expected name(key=value, ...)"));
   if (open == std::string::npos) return;
   if (text_.back() != ')') throw ConfigError(error("missing ')'"));
@@ -42,7 +44,8 @@ TransformSpec::TransformSpec(const std::string& text, const std::string& where) 
     const std::string item = trim(part);
     const auto eq = item.find('=');
     if (eq == std::string::npos) {
-      if (!args_.empty()) throw ConfigError(error("positional argument '" + item + "' after key=value arguments"));
+      if (!args_.empty())
+        throw ConfigError(error("positional argument '" + item + "' after key=value arguments"));
       positional_.push_back(item);
       continue;
     }
@@ -70,7 +73,8 @@ double TransformSpec::number(const std::string& key, double fallback) const {
   const auto it = args_.find(key);
   if (it == args_.end()) return fallback;
   double value = 0;
-  if (!to_double(it->second, value)) throw ConfigError(error(cat(key, " = '", it->second, "' is not a number")));
+  if (!to_double(it->second, value))
+    throw ConfigError(error(cat(key, " = '", it->second, "' is not a number")));
   return value;
 }
 
@@ -80,7 +84,8 @@ int TransformSpec::integer(const std::string& key, int fallback) const {
   return static_cast<int>(value);
 }
 
-std::pair<double, double> TransformSpec::range(const std::string& key, std::pair<double, double> fallback) const {
+std::pair<double, double> TransformSpec::range(const std::string& key,
+                                               std::pair<double, double> fallback) const {
   const auto it = args_.find(key);
   if (it == args_.end()) return fallback;
   const auto colon = it->second.find(':');
