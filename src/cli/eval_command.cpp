@@ -8,7 +8,7 @@
 #include "core/atomic_file.h"
 #include "core/config.h"
 #include "core/strings.h"
-#include "data/batch_loader.h"
+#include "data/loader.h"
 #include "eval/evaluate.h"
 #include "log/log.h"
 #include "models/registry.h"
@@ -37,18 +37,13 @@ void add_eval_command(CLI::App& app) {
     set_threads(config.run.threads);
     const torch::Device device = parse_device(config.run.device);
     const std::string split = args->split.empty() ? config.data.test_split : args->split;
-    TensorDataset data = load_split(config.data, split, config.data.limit_eval);
+    auto loader = make_loader(config, split, false);
 
-    ModelPtr model = build_model(config.model, static_cast<int64_t>(info.classes.size()), data.channels());
+    ModelPtr model = build_model(config.model, static_cast<int64_t>(info.classes.size()), loader->channels());
     load_checkpoint(args->checkpoint, *model);
     model->to(device);
 
-    LoaderOptions options;
-    options.batch_size = config.train.eval_batch_size;
-    options.mean = config.data.mean;
-    options.std = config.data.std;
-    BatchLoader loader(data, options);
-    const EvalResult r = evaluate(*model, loader, device);
+    const EvalResult r = evaluate(*model, *loader, device);
 
     nlohmann::json out = {{"checkpoint", args->checkpoint}, {"model", model->name()}, {"split", split},
                           {"n", r.n},   {"top1", r.top1},   {"top5", r.top5},       {"top5_k", r.top5_k},

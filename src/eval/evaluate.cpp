@@ -36,7 +36,7 @@ EvalResult EvalAccumulator::result() const {
   return r;
 }
 
-EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device) {
+EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& device) {
   const auto start = std::chrono::steady_clock::now();
   const bool was_training = model.is_training();
   model.eval();

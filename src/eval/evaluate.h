@@ -2,7 +2,7 @@
 #pragma once
 #include <torch/torch.h>
 
-#include "data/batch_loader.h"
+#include "data/batch.h"
 #include "models/model.h"
 
 namespace softvit {
@@ -18,7 +18,7 @@ struct EvalResult {
 };
 
 // Runs `model` in eval mode over every batch of `loader` (which should not shuffle).
-EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device);
+EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& device);
 
 // Accumulates one batch of logits into running sums; exposed for tests.
 struct EvalAccumulator {

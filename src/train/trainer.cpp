@@ -7,7 +7,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/strings.h"
-#include "data/batch_loader.h"
+#include "data/loader.h"
 #include "eval/evaluate.h"
 #include "log/log.h"
 #include "models/registry.h"
@@ -27,17 +27,9 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-LoaderOptions loader_options(const RunConfig& c, bool train) {
-  LoaderOptions o;
-  o.batch_size = train ? c.train.batch_size : c.train.eval_batch_size;
-  o.shuffle = train;
-  o.drop_last = train;
-  o.seed = static_cast<uint64_t>(c.run.seed);
-  o.pad_crop = train ? c.data.pad_crop : 0;
-  o.hflip = train ? c.data.hflip : 0.0;
-  o.mean = c.data.mean;
-  o.std = c.data.std;
-  return o;
+// Cross-entropy against soft targets (mixup/cutmix, label smoothing already folded in).
+torch::Tensor soft_target_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets) {
+  return torch::sum(-targets * torch::log_softmax(logits, -1), -1).mean();
 }
 
 }  // namespace
@@ -55,22 +47,22 @@ TrainResult train(const RunConfig& config) {
   const torch::Device device = parse_device(config.run.device);
 
   const auto& data = config.data;
-  TensorDataset train_set = load_split(data, data.train_split, data.limit_train);
-  TensorDataset val_set = load_split(data, data.val_split, data.limit_eval);
-  log::info(cat("data: ", data.source, " ", data.root, ": ", train_set.size(), " train (", data.train_split,
-                "), ", val_set.size(), " val (", data.val_split, "), ", train_set.classes.size(), " classes"));
+  auto train_loader = make_loader(config, data.train_split, true);
+  auto val_loader = make_loader(config, data.val_split, false);
+  const auto& classes = train_loader->classes();
+  log::info(cat("data: ", data.source, " ", data.root, ": ", train_loader->source().size(), " train (",
+                data.train_split, "), ", val_loader->source().size(), " val (", data.val_split, "), ",
+                classes.size(), " classes, ", train_loader->workers(), " loader threads"));
 
-  ModelPtr model = build_model(config.model, static_cast<int64_t>(train_set.classes.size()), train_set.channels());
+  ModelPtr model = build_model(config.model, static_cast<int64_t>(classes.size()), train_loader->channels());
   model->to(device);
   log::info(cat("model: ", model->name(), ", ", count_parameters(*model), " parameters, device ", device.str(),
                 ", ", threads, " threads"));
 
-  BatchLoader train_loader(train_set, loader_options(config, true));
-  BatchLoader val_loader(val_set, loader_options(config, false));
-  const int64_t steps_per_epoch = train_loader.batches_per_epoch();
+  const int64_t steps_per_epoch = train_loader->batches_per_epoch();
   if (steps_per_epoch == 0)
     throw ConfigError(cat("train.batch_size ", config.train.batch_size, " is larger than the training split (",
-                          train_set.size(), " samples)"));
+                          train_loader->source().size(), " samples)"));
   const int64_t total_steps = steps_per_epoch * config.train.epochs;
 
   auto optimizer = make_optimizer(config.optim, *model);
@@ -94,20 +86,23 @@ TrainResult train(const RunConfig& config) {
   for (int64_t epoch = 0; epoch < config.train.epochs; ++epoch) {
     const auto epoch_start = Clock::now();
     model->train();
-    train_loader.start_epoch(epoch);
+    train_loader->start_epoch(epoch);
     double epoch_loss = 0;
     int64_t epoch_batches = 0, epoch_images = 0;
     double window_loss = 0;
     int64_t window_images = 0;
     auto window_start = Clock::now();
     double lr = schedule.at(step);
-    while (auto batch = train_loader.next()) {
+    while (auto batch = train_loader->next()) {
       lr = schedule.at(step);
       set_learning_rate(*optimizer, lr);
       auto images = batch->images.to(device, true);
       auto labels = batch->labels.to(device, true);
       optimizer->zero_grad();
-      auto loss = torch::nn::functional::cross_entropy(model->forward(images), labels, loss_options);
+      auto logits = model->forward(images);
+      auto loss = batch->targets.defined()
+                      ? soft_target_cross_entropy(logits, batch->targets.to(device, true))
+                      : torch::nn::functional::cross_entropy(logits, labels, loss_options);
       loss.backward();
       if (config.train.clip_grad > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.train.clip_grad);
       optimizer->step();
@@ -142,7 +137,7 @@ TrainResult train(const RunConfig& config) {
     train_seconds += epoch_train_s;
     images_seen += epoch_images;
 
-    const EvalResult val = evaluate(*model, val_loader, device);
+    const EvalResult val = evaluate(*model, *val_loader, device);
     EpochSummary summary{epoch + 1,   epoch_loss / std::max<int64_t>(1, epoch_batches),
                          val.loss,    val.top1,
                          lr,          epoch_images / std::max(epoch_train_s, 1e-9),
@@ -157,7 +152,7 @@ TrainResult train(const RunConfig& config) {
       result.best_val_top1 = val.top1;
       result.best_epoch = epoch + 1;
     }
-    CheckpointInfo info{model->name(), config_yaml, train_set.classes, epoch + 1, step, result.best_val_top1};
+    CheckpointInfo info{model->name(), config_yaml, classes, epoch + 1, step, result.best_val_top1};
     const auto checkpoints = fs::path(run_dir) / "checkpoints";
     save_checkpoint((checkpoints / "last.pt").string(), *model, optimizer.get(), info);
     if (is_best) save_checkpoint((checkpoints / "best.pt").string(), *model, nullptr, info);

@@ -60,3 +60,37 @@ TEST_CASE("bench loader: generates JPEGs and reports both pipelines", "[data][cl
   CHECK(text.find("| eval: decode, resize 256, center_crop 224 | 2 |") != std::string::npos);
   CHECK(text.find("| loader") != std::string::npos);
 }
+
+TEST_CASE("train with the full augmentation recipe and mixup targets then eval the checkpoint",
+          "[data][cli]") {
+  TempDir dir;
+  const std::string config = dir.write(
+      "aug.yaml",
+      "model: {name: vit_mini_patch4_28, depth: 1, embed_dim: 32, num_heads: 2}\n"
+      "data:\n"
+      "  source: synthetic\n"
+      "  synthetic_samples: 64\n"
+      "  synthetic_size: 36\n"
+      "  synthetic_classes: 4\n"
+      "  mean: [0.5]\n"
+      "  std: [0.25]\n"
+      "  train_transforms: [\"random_resized_crop(size=28, scale=0.5:1, interpolation=random)\", \"hflip\",\n"
+      "                     \"rand_augment(rand-m9-mstd0.5-inc1)\", \"random_erasing(p=0.25)\"]\n"
+      "  eval_transforms: [\"resize(size=32)\", \"center_crop(size=28)\"]\n"
+      "  mixup: 0.8\n"
+      "  cutmix: 1.0\n"
+      "  workers: 2\n"
+      "train: {epochs: 1, batch_size: 16, eval_batch_size: 32}\n"
+      "run: {log_every: 1, threads: 1}\n");
+  const std::string out = dir.path("run");
+  const auto [status, text] = run_softvit("train --config " + config + " --output " + out);
+  INFO(text);
+  REQUIRE(status == 0);
+  CHECK(text.find("4 classes") != std::string::npos);
+  CHECK(text.find("val top-1") != std::string::npos);
+  const auto [eval_status, eval_text] =
+      run_softvit("eval --checkpoint " + out + "/checkpoints/last.pt --split val");
+  INFO(eval_text);
+  CHECK(eval_status == 0);
+  CHECK(eval_text.find("\"n\": 64") != std::string::npos);
+}
