@@ -19,21 +19,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Output {
-  int status;
-  std::string text;  // stdout and stderr
-};
+using Output = SoftvitRun;
 
-Output run(const std::string& args) {
-  const std::string command = std::string(SOFTVIT_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe);
-  std::string text;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) text.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
-}
+Output run(const std::string& args) { return run_softvit(args); }
 
 std::vector<std::string> lines_of(const std::string& path) {
   std::ifstream in(path);

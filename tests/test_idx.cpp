@@ -4,7 +4,8 @@
 
 #include "catch.h"
 #include "core/error.h"
-#include "data/dataset.h"
+#include "data/sources/make_source.h"
+#include <opencv2/core.hpp>
 #include "data/idx.h"
 #include "test_util.h"
 
@@ -52,16 +53,26 @@ TEST_CASE("idx: Fashion-MNIST train and test files have the known labels and pix
   CHECK(byte_sum(test_images, test_images.data.size() - 784, test_images.data.size()) == 24390);
 }
 
-TEST_CASE("idx: a split loads as tensors with balanced classes and Fashion-MNIST names", "[data][idx]") {
+TEST_CASE("idx: a split is a source with balanced classes and Fashion-MNIST names", "[data][idx]") {
   DataSection data;
   data.root = kFashion;
-  const TensorDataset test = load_split(data, "test");
-  CHECK(test.images.sizes() == torch::IntArrayRef{10000, 1, 28, 28});
-  CHECK(test.labels.slice(0, 0, 4).equal(torch::tensor({9, 2, 1, 1}, torch::kInt64)));
-  CHECK(torch::bincount(test.labels).equal(torch::full({10}, 1000, torch::kInt64)));
-  CHECK(test.classes.front() == "T-shirt/top");
-  CHECK(test.images.to(torch::kInt64).sum().item<int64_t>() == 573469082LL);
-  CHECK(load_split(data, "test", 25).size() == 25);
+  const SourcePtr test = make_source(data, "test");
+  REQUIRE(test->size() == 10000);
+  CHECK(std::vector<int64_t>{test->label(0), test->label(1), test->label(2), test->label(3)} ==
+        std::vector<int64_t>{9, 2, 1, 1});
+  std::vector<int64_t> counts(10, 0);
+  int64_t pixel_sum = 0;
+  for (int64_t i = 0; i < test->size(); ++i) {
+    ++counts[static_cast<size_t>(test->label(i))];
+    const cv::Mat pixels = test->load(i).pixels;
+    REQUIRE(pixels.rows == 28);
+    REQUIRE(pixels.cols == 28);
+    pixel_sum += static_cast<int64_t>(cv::sum(pixels)[0]);
+  }
+  CHECK(counts == std::vector<int64_t>(10, 1000));
+  CHECK(pixel_sum == 573469082LL);
+  CHECK(test->classes().front() == "T-shirt/top");
+  CHECK(make_source(data, "test", 25)->size() == 25);
 }
 
 TEST_CASE("idx: missing or foreign or truncated files are errors that name the file", "[data][idx]") {
@@ -94,7 +105,7 @@ TEST_CASE("idx: a dataset folder without the split's files is an error naming th
   TempDir dir;
   DataSection data;
   data.root = dir.path("absent");
-  CHECK_THROWS_WITH(load_split(data, "train"), Catch::Contains("absent") && Catch::Contains("does not exist"));
+  CHECK_THROWS_WITH(make_source(data, "train"), Catch::Contains("absent") && Catch::Contains("does not exist"));
   data.root = dir.root.string();
-  CHECK_THROWS_WITH(load_split(data, "train"), Catch::Contains("train-images-idx3-ubyte"));
+  CHECK_THROWS_WITH(make_source(data, "train"), Catch::Contains("train-images-idx3-ubyte"));
 }

@@ -8,6 +8,7 @@ void add_bench_command(CLI::App& app) {
   bench->require_subcommand(1);
   add_bench_steps_commands(*bench);
   add_bench_attention_command(*bench);
+  add_bench_loader_command(*bench);
 }
 
 }  // namespace softvit::cli

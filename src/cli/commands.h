@@ -9,9 +9,11 @@ void add_eval_command(CLI::App& app);
 void add_config_command(CLI::App& app);
 void add_models_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
-// Subcommands of `softvit bench`.
+void add_convert_command(CLI::App& app);
+void add_data_command(CLI::App& app);
+// Subcommands of `softvit bench`, each in its own file.
 void add_bench_steps_commands(CLI::App& bench);
 void add_bench_attention_command(CLI::App& bench);
-void add_convert_command(CLI::App& app);
+void add_bench_loader_command(CLI::App& bench);
 
 }  // namespace softvit::cli

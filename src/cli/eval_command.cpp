@@ -13,7 +13,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"
-#include "data/batch_loader.h"
+#include "data/loader.h"
 #include "eval/eval_outputs.h"
 #include "eval/evaluate.h"
 #include "log/log.h"
@@ -83,22 +83,17 @@ void add_eval_command(CLI::App& app) {
     set_threads(config.run.threads);
     const torch::Device device = parse_device(config.run.device);
     const std::string split = args->split.empty() ? config.data.test_split : args->split;
-    TensorDataset data = load_split(config.data, split, config.data.limit_eval);
+    auto loader = make_loader(config, split, false);
 
-    ModelPtr model = build_model(config.model, static_cast<int64_t>(info.classes.size()), data.channels());
+    ModelPtr model = build_model(config.model, static_cast<int64_t>(info.classes.size()), loader->channels());
     load_checkpoint(args->checkpoint, *model);
     model->to(device);
 
-    LoaderOptions options;
-    options.batch_size = config.train.eval_batch_size;
-    options.mean = config.data.mean;
-    options.std = config.data.std;
-    BatchLoader loader(data, options);
     EvalOptions eval_options;
     eval_options.full_metrics = true;
     eval_options.metrics = metric_options(config.eval, info.classes.size());
     eval_options.class_names = info.classes;
-    const EvalResult r = evaluate(*model, loader, device, eval_options);
+    const EvalResult r = evaluate(*model, *loader, device, eval_options);
 
     nlohmann::json out = {{"checkpoint", args->checkpoint}, {"model", model->name()}, {"split", split},
                           {"classes", info.classes},        {"loss", r.loss},         {"seconds", r.seconds}};

@@ -191,6 +191,27 @@ void validate(const RunConfig& c) {
     if (s <= 0) fail("data.std", "values must be positive");
   if (c.data.hflip < 0 || c.data.hflip > 1) fail("data.hflip", "must be a probability in [0, 1]");
   if (c.data.pad_crop < 0) fail("data.pad_crop", "must not be negative");
+  auto one_of = [&](const std::string& key, const std::string& value, std::initializer_list<const char*> allowed) {
+    for (const char* a : allowed)
+      if (value == a) return;
+    std::string list;
+    for (const char* a : allowed) list += std::string(list.empty() ? "" : " | ") + a;
+    fail(key, cat("is '", value, "', expected ", list));
+  };
+  one_of("data.source", c.data.source, {"idx", "npz", "folder", "csv", "synthetic"});
+  one_of("data.scale_16bit", c.data.scale_16bit, {"full", "minmax"});
+  one_of("data.sampler", c.data.sampler, {"random", "balanced", "repeated"});
+  one_of("data.on_error", c.data.on_error, {"stop", "skip"});
+  if (c.data.channels != 0 && c.data.channels != 1 && c.data.channels != 3) fail("data.channels", "must be 0, 1 or 3");
+  if (c.data.workers < 0) fail("data.workers", "must not be negative");
+  if (c.data.prefetch < 0) fail("data.prefetch", "must not be negative");
+  if (c.data.repeats < 1) fail("data.repeats", "must be at least 1");
+  if (c.data.mixup < 0 || c.data.cutmix < 0) fail("data.mixup", "alphas must not be negative");
+  if (c.data.mixup_prob < 0 || c.data.mixup_prob > 1) fail("data.mixup_prob", "must be a probability in [0, 1]");
+  if (c.data.mixup_switch_prob < 0 || c.data.mixup_switch_prob > 1)
+    fail("data.mixup_switch_prob", "must be a probability in [0, 1]");
+  if (c.data.synthetic_samples < 1 || c.data.synthetic_size < 1 || c.data.synthetic_classes < 1)
+    fail("data.synthetic_samples", "synthetic sizes must be positive");
   if (c.run.device != "cpu" && c.run.device.rfind("cuda", 0) != 0)
     fail("run.device", "must be cpu, cuda or cuda:N");
   if (c.run.log_every < 1) fail("run.log_every", "must be at least 1");

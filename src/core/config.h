@@ -51,7 +51,7 @@ struct ModelSection {
 };
 
 struct DataSection {
-  std::string source = "idx";  // idx
+  std::string source = "idx";  // idx | npz | folder | csv | synthetic
   std::string root = "/usr/share/datasets/fashion-mnist";
   std::string train_split = "train";
   std::string val_split = "test";
@@ -63,6 +63,33 @@ struct DataSection {
   std::vector<double> std = {0.3530};
   int pad_crop = 0;     // random crop after zero padding by this many pixels (train)
   double hflip = 0.0;   // probability of a horizontal flip (train)
+  // csv source
+  std::string manifest = "";  // CSV file, relative to root; "{split}" is replaced by the split
+  std::string csv_path_column = "path";
+  std::string csv_label_column = "label";
+  std::vector<std::string> csv_label_columns = {};  // multi-label: one 0/1 column per class
+  std::string csv_split_column = "";                // empty: the manifest holds one split
+  // synthetic source
+  int synthetic_samples = 512;
+  int synthetic_size = 32;
+  int synthetic_classes = 10;
+  // decoding
+  int channels = 0;                   // 1 | 3; 0: the source's own (gray for idx/npz gray)
+  std::string scale_16bit = "full";   // full | minmax
+  bool roi_decode = true;             // JPEG: decode only the random crop's region (libjpeg)
+  // transforms: lists of "name(key=value, ...)"; empty train list: pad_crop/hflip above
+  std::vector<std::string> train_transforms = {};
+  std::vector<std::string> eval_transforms = {};
+  double mixup = 0.0;   // Beta alpha; 0: off
+  double cutmix = 0.0;  // Beta alpha; 0: off
+  double mixup_prob = 1.0;
+  double mixup_switch_prob = 0.5;
+  // loader
+  int workers = 0;   // worker threads; 0: all cores
+  int prefetch = 0;  // whole batches prepared ahead; 0: two per worker
+  std::string sampler = "random";  // random | balanced | repeated (train)
+  int repeats = 3;                 // repeated augmentation: copies of each image per epoch
+  std::string on_error = "stop";   // stop | skip
 };
 
 struct TrainSection {

@@ -43,8 +43,8 @@ Schema build_schema() {
   SOFTVIT_OPTION(model.seqnorm_eps, "seqnorm: epsilon added to the token variance (or mean square)");
   SOFTVIT_OPTION(model.seqnorm_cls, "seqnorm: whether the cls token enters the token statistics");
 
-  SOFTVIT_OPTION(data.source, "dataset format: idx (MNIST family, gzip)");
-  SOFTVIT_OPTION(data.root, "dataset folder");
+  SOFTVIT_OPTION(data.source, "dataset format: idx | npz | folder | csv | synthetic");
+  SOFTVIT_OPTION(data.root, "dataset folder (npz: the .npz file)");
   SOFTVIT_OPTION(data.train_split, "split to train on");
   SOFTVIT_OPTION(data.val_split, "split evaluated after each epoch");
   SOFTVIT_OPTION(data.test_split, "split softvit eval reports on");
@@ -55,6 +55,28 @@ Schema build_schema() {
   SOFTVIT_OPTION(data.std, "per-channel standard deviation, for normalisation");
   SOFTVIT_OPTION(data.pad_crop, "train: random crop after zero padding by this many pixels");
   SOFTVIT_OPTION(data.hflip, "train: probability of a horizontal flip");
+  SOFTVIT_OPTION(data.manifest, "csv: manifest file relative to data.root; {split} is replaced by the split");
+  SOFTVIT_OPTION(data.csv_path_column, "csv: column holding the image path (relative to data.root)");
+  SOFTVIT_OPTION(data.csv_label_column, "csv: column holding the class (name or index)");
+  SOFTVIT_OPTION(data.csv_label_columns, "csv multi-label: one 0/1 column per class, in class order");
+  SOFTVIT_OPTION(data.csv_split_column, "csv: column naming each row's split; empty: one manifest per split");
+  SOFTVIT_OPTION(data.synthetic_samples, "synthetic: images per split");
+  SOFTVIT_OPTION(data.synthetic_size, "synthetic: image height and width");
+  SOFTVIT_OPTION(data.synthetic_classes, "synthetic: number of classes");
+  SOFTVIT_OPTION(data.channels, "channels fed to the model: 1 | 3; 0: the source's own");
+  SOFTVIT_OPTION(data.scale_16bit, "16-bit images to 8 bits: full (x/257) | minmax (per image)");
+  SOFTVIT_OPTION(data.roi_decode, "JPEG: decode only the region a random crop keeps (faster)");
+  SOFTVIT_OPTION(data.train_transforms, "train transforms, e.g. [\"random_resized_crop(size=224)\", \"hflip(p=0.5)\"]");
+  SOFTVIT_OPTION(data.eval_transforms, "eval transforms, e.g. [\"resize(size=256)\", \"center_crop(size=224)\"]");
+  SOFTVIT_OPTION(data.mixup, "train: mixup Beta alpha; 0: off");
+  SOFTVIT_OPTION(data.cutmix, "train: cutmix Beta alpha; 0: off");
+  SOFTVIT_OPTION(data.mixup_prob, "train: probability of mixing a batch");
+  SOFTVIT_OPTION(data.mixup_switch_prob, "train: probability of cutmix when both are on");
+  SOFTVIT_OPTION(data.workers, "loader worker threads; 0: all cores");
+  SOFTVIT_OPTION(data.prefetch, "batches prepared ahead; 0: two per worker");
+  SOFTVIT_OPTION(data.sampler, "train order: random | balanced (classes equally often) | repeated");
+  SOFTVIT_OPTION(data.repeats, "repeated sampler: augmented copies of each image per epoch");
+  SOFTVIT_OPTION(data.on_error, "unreadable sample: stop (error) | skip (count, log, replace)");
 
   SOFTVIT_OPTION(train.epochs, "passes over the training split");
   SOFTVIT_OPTION(train.batch_size, "images per process and micro-batch");

@@ -65,4 +65,20 @@ IdxArray read_idx(const std::string& path) {
   return array;
 }
 
+std::string find_idx_file(const std::string& root, const std::string& split, const std::string& kind) {
+  namespace fs = std::filesystem;
+  const std::string prefix = split == "test" ? "t10k" : split;
+  const std::string stem = prefix + "-" + kind + (kind == "images" ? "-idx3-ubyte" : "-idx1-ubyte");
+  for (const auto& name : {stem + ".gz", stem})
+    if (fs::exists(fs::path(root) / name)) return (fs::path(root) / name).string();
+  if (!fs::exists(root)) throw DataError(cat("dataset folder '", root, "' (data.root) does not exist"));
+  throw DataError(cat("dataset folder '", root, "' has no ", stem, "[.gz] for split '", split, "'"));
+}
+
+const std::vector<std::string>& fashion_mnist_classes() {
+  static const std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                 "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  return names;
+}
+
 }  // namespace softvit

@@ -82,7 +82,7 @@ EvalResult EvalAccumulator::result(const EvalOptions& options) const {
   return r;
 }
 
-EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device,
+EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& device,
                     const EvalOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const bool was_training = model.is_training();

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "data/batch_loader.h"
+#include "data/batch.h"
 #include "eval/metrics.h"
 #include "eval/metrics_confusion.h"
 #include "eval/score_matrix.h"
@@ -38,7 +38,7 @@ struct EvalResult {
 };
 
 // Runs `model` in eval mode over every batch of `loader` (which should not shuffle).
-EvalResult evaluate(Model& model, BatchLoader& loader, const torch::Device& device,
+EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& device,
                     const EvalOptions& options = {});
 
 // Accumulates batches of logits; exposed for tests. Labels are int64 class indices (B) or, for a

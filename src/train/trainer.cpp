@@ -9,7 +9,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/strings.h"
-#include "data/batch_loader.h"
+#include "data/loader.h"
 #include "eval/evaluate.h"
 #include "eval/plots.h"
 #include "log/log.h"
@@ -33,19 +33,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-LoaderOptions loader_options(const RunConfig& c, bool train) {
-  LoaderOptions o;
-  o.batch_size = train ? c.train.batch_size : c.train.eval_batch_size;
-  o.shuffle = train;
-  o.drop_last = train;
-  o.seed = static_cast<uint64_t>(c.run.seed);
-  o.pad_crop = train ? c.data.pad_crop : 0;
-  o.hflip = train ? c.data.hflip : 0.0;
-  o.mean = c.data.mean;
-  o.std = c.data.std;
-  return o;
 }
 
 LrSchedule make_schedule(const RunConfig& c, int64_t steps_per_epoch, double lr) {
@@ -87,8 +74,7 @@ class Trainer {
   std::string config_yaml_;
   torch::Device device_ = torch::kCPU;
   bool bf16_ = false;
-  TensorDataset train_set_, val_set_;
-  std::unique_ptr<BatchLoader> train_loader_, val_loader_;
+  std::unique_ptr<Loader> train_loader_, val_loader_;
   ModelPtr model_;
   std::unique_ptr<ModelEma> ema_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
@@ -119,30 +105,31 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   if (bf16_ && !device_.is_cuda()) log::warn("train.precision bf16 applies to CUDA only; training in fp32");
 
   const auto& data = config_.data;
-  train_set_ = load_split(data, data.train_split, data.limit_train);
-  val_set_ = load_split(data, data.val_split, data.limit_eval);
-  log::info(cat("data: ", data.source, " ", data.root, ": ", train_set_.size(), " train (", data.train_split, "), ",
-                val_set_.size(), " val (", data.val_split, "), ", train_set_.classes.size(), " classes"));
+  train_loader_ = make_loader(config_, data.train_split, /*train=*/true);
+  val_loader_ = make_loader(config_, data.val_split, /*train=*/false);
+  const auto& class_names = train_loader_->classes();
+  const int64_t train_size = train_loader_->source().size();
+  log::info(cat("data: ", data.source, " ", data.root, ": ", train_size, " train (", data.train_split, "), ",
+                val_loader_->source().size(), " val (", data.val_split, "), ", class_names.size(), " classes, ",
+                train_loader_->workers(), " loader threads"));
 
-  const auto classes = static_cast<int64_t>(train_set_.classes.size());
-  model_ = build_model(config_.model, classes, train_set_.channels());
+  const auto classes = static_cast<int64_t>(class_names.size());
+  model_ = build_model(config_.model, classes, train_loader_->channels());
   if (!options_.resume) init_model_weights(*model_, config_.model);  // a resume loads its own weights
   model_->to(device_);
   if (config_.train.ema_decay > 0) {
-    ema_ = std::make_unique<ModelEma>(build_model(config_.model, classes, train_set_.channels()), *model_,
+    ema_ = std::make_unique<ModelEma>(build_model(config_.model, classes, train_loader_->channels()), *model_,
                                       config_.train.ema_decay);
     ema_->model().to(device_);
   }
   log::info(cat("model: ", model_->name(), ", ", count_parameters(*model_), " parameters, device ", device_.str(),
                 ", ", threads, " threads", bf16_ && device_.is_cuda() ? ", bf16 autocast" : ""));
 
-  train_loader_ = std::make_unique<BatchLoader>(train_set_, loader_options(config_, true));
-  val_loader_ = std::make_unique<BatchLoader>(val_set_, loader_options(config_, false));
   batches_per_epoch_ = train_loader_->batches_per_epoch();
   steps_per_epoch_ = batches_per_epoch_ / config_.train.accum_steps;
   if (steps_per_epoch_ == 0)
     throw ConfigError(cat("train.batch_size ", config_.train.batch_size, " x train.accum_steps ",
-                          config_.train.accum_steps, " is larger than the training split (", train_set_.size(),
+                          config_.train.accum_steps, " is larger than the training split (", train_size,
                           " samples)"));
 
   const int64_t global_batch = int64_t{config_.train.batch_size} * config_.train.accum_steps;
@@ -162,12 +149,16 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
                             classes, " classes"));
     loss_options_.class_weights = torch::tensor(config_.train.class_weights, torch::kFloat32);
   } else if (config_.train.class_weighting == "inverse_frequency") {
-    loss_options_.class_weights = inverse_frequency_weights(train_set_.labels, classes);
+    if (train_loader_->source().multi_label())
+      throw ConfigError("train.class_weighting inverse_frequency needs single-label data; give train.class_weights");
+    std::vector<int64_t> labels(static_cast<size_t>(train_size));
+    for (int64_t i = 0; i < train_size; ++i) labels[static_cast<size_t>(i)] = train_loader_->source().label(i);
+    loss_options_.class_weights = inverse_frequency_weights(torch::tensor(labels, torch::kInt64), classes);
   }
 
   state_.model_name = model_->name();
   state_.config_yaml = config_yaml_;
-  state_.classes = train_set_.classes;
+  state_.classes = class_names;
   if (options_.resume) {
     const std::string last = checkpoint_path("last.pt");
     state_ = load_checkpoint(last, *model_, optimizer_.get(), ema_ ? &ema_->model() : nullptr,
@@ -227,7 +218,8 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
     torch::Tensor loss;
     {
       AutocastScope autocast(device_, bf16_);
-      loss = classification_loss(model_->forward(images), labels, torch::Tensor(), loss_options_);
+      const auto targets = batch->targets.defined() ? batch->targets.to(device_, true) : torch::Tensor();
+      loss = classification_loss(model_->forward(images), labels, targets, loss_options_);
     }
     (loss / accum).backward();
     const int64_t n = labels.size(0);

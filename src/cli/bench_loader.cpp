@@ -1,0 +1,190 @@
+// softvit bench loader DIR [--generate N] [--images K] [--workers W] [--no-roi]: images/s of the
+// train pipeline (decode, random_resized_crop 224, hflip -> uint8) and the eval pipeline
+// (decode, resize 256, center_crop 224), per core and on all cores, plus the whole loader
+// (batches, normalised float). --generate first writes N ImageNet-like JPEGs (about 500x375,
+// quality 90) into DIR.
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/strings.h"
+#include "data/loader.h"
+#include "data/rng.h"
+#include "data/transforms/pipeline.h"
+
+namespace softvit::cli {
+namespace {
+namespace fs = std::filesystem;
+
+double thread_cpu_seconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+// Every image file under a folder, one class: enough to feed the loader.
+class FileListSource : public Source {
+ public:
+  explicit FileListSource(std::vector<std::string> files) : files_(std::move(files)) {}
+  int64_t size() const override { return static_cast<int64_t>(files_.size()); }
+  const std::vector<std::string>& classes() const override { return classes_; }
+  int64_t label(int64_t) const override { return 0; }
+  RawImage load(int64_t i) const override {
+    return load_file(files_[static_cast<size_t>(i) % files_.size()]);
+  }
+
+ private:
+  std::vector<std::string> files_;
+  std::vector<std::string> classes_ = {"all"};
+};
+
+// Smooth colour fields with edges and sensor-like noise, so the JPEGs compress like photos
+// (about 100 KB at 500x375, quality 90) rather than like flat synthetic images.
+void generate_jpegs(const std::string& dir, int64_t count) {
+  const cv::Size sizes[] = {{500, 375}, {500, 375}, {500, 375}, {375, 500},
+                            {500, 333}, {500, 400}, {640, 480}};
+  fs::create_directories(dir);
+  cv::RNG rng(12345);
+  for (int64_t i = 0; i < count; ++i) {
+    const cv::Size size = sizes[rng.uniform(0, 7)];
+    cv::Mat coarse(6 + rng.uniform(0, 6), 8 + rng.uniform(0, 6), CV_8UC3), image;
+    rng.fill(coarse, cv::RNG::UNIFORM, 0, 255);
+    cv::resize(coarse, image, size, 0, 0, cv::INTER_CUBIC);
+    for (int k = 0; k < 12; ++k)
+      cv::rectangle(image,
+                    cv::Rect(rng.uniform(0, size.width), rng.uniform(0, size.height), rng.uniform(10, 200),
+                             rng.uniform(10, 200)),
+                    cv::Scalar(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)),
+                    rng.uniform(-1, 4));
+    cv::Mat signed_image, noise16(size, CV_16SC3);
+    image.convertTo(signed_image, CV_16SC3);
+    rng.fill(noise16, cv::RNG::NORMAL, 0, 14);
+    signed_image += noise16;
+    signed_image.convertTo(image, CV_8UC3);
+    cv::imwrite((fs::path(dir) /
+                 cat("img", std::string(6 - std::min<size_t>(6, std::to_string(i).size()), '0'), i, ".jpg"))
+                    .string(),
+                image, {cv::IMWRITE_JPEG_QUALITY, 90});
+  }
+}
+
+struct Timing {
+  double wall = 0, cpu = 0;
+  int64_t images = 0;
+};
+
+// Runs `pipeline` over `count` images (cycling through the files) on `threads` threads.
+Timing time_pipeline(const std::vector<std::string>& files, const Pipeline& pipeline, bool roi, int threads,
+                     int64_t count) {
+  DecodeOptions decode;
+  std::vector<double> cpu(static_cast<size_t>(threads), 0.0);
+  std::vector<std::string> errors(static_cast<size_t>(threads));
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      const double c0 = thread_cpu_seconds();
+      for (int64_t i = t; i < count; i += threads) {
+        const RawImage raw = load_file(files[static_cast<size_t>(i) % files.size()]);
+        Rng rng(Rng::key({7, static_cast<uint64_t>(i)}));
+        try {
+          const cv::Mat out = pipeline.run(raw, decode, roi, rng);
+          if (out.cols != 224 || out.rows != 224) errors[static_cast<size_t>(t)] = raw.name + ": not 224x224";
+        } catch (const std::exception& e) {
+          errors[static_cast<size_t>(t)] = e.what();
+        }
+      }
+      cpu[static_cast<size_t>(t)] = thread_cpu_seconds() - c0;
+    });
+  for (auto& th : pool) th.join();
+  for (const auto& e : errors)
+    if (!e.empty()) throw DataError(e);
+  Timing timing;
+  timing.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (double c : cpu) timing.cpu += c;
+  timing.images = count;
+  return timing;
+}
+
+}  // namespace
+
+void add_bench_loader_command(CLI::App& bench) {
+  struct Args {
+    std::string dir;
+    int64_t generate = 0, images = 600;
+    int workers = 0;
+    bool no_roi = false;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd =
+      bench.add_subcommand("loader", "images/s of the train and eval image pipelines on a folder of JPEGs");
+  cmd->add_option("dir", args->dir, "folder of images (searched recursively)")->required();
+  cmd->add_option("--generate", args->generate,
+                  "first write this many ImageNet-like JPEGs (~500x375, q90) into dir");
+  cmd->add_option("--images", args->images, "images per measurement");
+  cmd->add_option("--workers", args->workers, "threads for the all-cores rows; 0: all cores");
+  cmd->add_flag("--no-roi", args->no_roi, "decode whole JPEGs even where the crop would allow less");
+  cmd->callback([args] {
+    if (args->generate > 0) generate_jpegs(args->dir, args->generate);
+    if (!fs::is_directory(args->dir)) throw DataError(cat("folder '", args->dir, "' does not exist"));
+    std::vector<std::string> files;
+    uintmax_t bytes = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(args->dir))
+      if (entry.is_regular_file() && is_image_file(entry.path().string())) {
+        files.push_back(entry.path().string());
+        bytes += entry.file_size();
+      }
+    if (files.empty()) throw DataError(cat("folder '", args->dir, "' holds no images"));
+    std::sort(files.begin(), files.end());
+    const int all = args->workers > 0 ? args->workers : static_cast<int>(std::thread::hardware_concurrency());
+    cv::setNumThreads(1);
+    const bool roi = !args->no_roi;
+    std::cout << files.size() << " images in " << args->dir << ", mean "
+              << fixed(bytes / 1024.0 / files.size(), 1) << " KiB; " << args->images
+              << " images per row; ROI decode " << (roi ? "on" : "off") << "\n\n";
+    std::cout << "| pipeline | threads | img/s (wall) | img/s per core (CPU time) |\n|---|---|---|---|\n";
+    const TransformContext context;
+    const Pipeline train({"random_resized_crop(size=224)", "hflip(p=0.5)"}, "bench", context);
+    const Pipeline eval({"resize(size=256)", "center_crop(size=224)"}, "bench", context);
+    time_pipeline(files, train, roi, 1, std::min<int64_t>(40, args->images));  // warm the page cache
+    for (const auto& [name, pipeline] :
+         {std::pair<const char*, const Pipeline*>{"train: decode, random_resized_crop 224, hflip", &train},
+          {"eval: decode, resize 256, center_crop 224", &eval}}) {
+      for (int threads : {1, all}) {
+        const Timing t = time_pipeline(files, *pipeline, roi, threads, args->images);
+        std::cout << "| " << name << " | " << threads << " | " << fixed(t.images / t.wall, 0) << " | "
+                  << fixed(t.images / t.cpu, 0) << " |\n";
+      }
+    }
+    // The whole loader: workers, batches of 64, normalised float (CPU path).
+    LoaderConfig o;
+    o.batch_size = 64;
+    o.workers = all;
+    o.roi_decode = roi;
+    o.transforms = {"random_resized_crop(size=224)", "hflip(p=0.5)"};
+    o.mean = {0.485, 0.456, 0.406};
+    o.std = {0.229, 0.224, 0.225};
+    std::vector<std::string> subset(files.begin(),
+                                    files.begin() + std::min<int64_t>(files.size(), args->images));
+    while (static_cast<int64_t>(subset.size()) < args->images)
+      subset.push_back(files[subset.size() % files.size()]);
+    Loader loader(std::make_shared<FileListSource>(subset), o);
+    const auto start = std::chrono::steady_clock::now();
+    loader.start_epoch(0);
+    int64_t images = 0;
+    while (auto batch = loader.next()) images += batch->labels.size(0);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << "| loader (train pipeline, batches of 64, normalised float) | " << all << " | "
+              << fixed(images / wall, 0) << " | - |\n";
+  });
+}
+
+}  // namespace softvit::cli

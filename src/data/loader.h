@@ -1,0 +1,101 @@
+// The streaming loader: a pool of worker threads turns the samples of a Source into whole
+// batches through a transform Pipeline, a bounded number of batches ahead.
+//
+// Reproducibility: the epoch order comes from (seed, epoch) (sampler.h) and every sample's
+// random choices from an Rng seeded by (seed, epoch, position in the epoch order), each batch's
+// mixup from (seed, epoch, batch number); so the batches are the same whatever the number of
+// workers or the order in which they finish.
+//
+// Device: for CUDA the workers fill uint8 batches (pinned memory) that next() copies to the
+// device and normalises there; on the CPU the workers normalise themselves. Random erasing and
+// mixup/cutmix follow normalisation in both cases.
+//
+// Bad samples: under on_error stop (skip_bad false) an unreadable sample ends the epoch with a
+// DataError naming the file and reason; under skip it is logged, counted in skipped(), and
+// replaced by a sample drawn from (seed, epoch, position, attempt), so batch shapes stay fixed.
+#pragma once
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/config.h"
+#include "data/batch.h"
+#include "data/sampler.h"
+#include "data/sources/source.h"
+#include "data/transforms/mixup.h"
+#include "data/transforms/pipeline.h"
+
+namespace softvit {
+
+struct LoaderConfig {
+  int64_t batch_size = 128;
+  bool drop_last = false;
+  SamplerOptions sampler;
+  int workers = 0;   // 0: all cores
+  int prefetch = 0;  // batches ahead; 0: two per worker
+  DecodeOptions decode;
+  bool roi_decode = true;
+  bool skip_bad = false;
+  std::vector<std::string> transforms;
+  std::string transforms_key = "transforms";  // names the config entry in errors
+  std::vector<double> mean = {0.0}, std = {1.0};
+  MixupOptions mixup;  // classes filled in from the source
+  torch::Device device = torch::kCPU;
+};
+
+class Loader : public BatchSource {
+ public:
+  Loader(SourcePtr source, LoaderConfig options);
+  ~Loader() override;
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
+
+  void start_epoch(int64_t epoch) override;
+  std::optional<Batch> next() override;
+  int64_t batches_per_epoch() const override;
+
+  const Source& source() const { return *source_; }
+  const std::vector<std::string>& classes() const { return source_->classes(); }
+  int64_t channels() const { return options_.decode.channels; }
+  int workers() const { return static_cast<int>(threads_.size()); }
+  // Files skipped as unreadable so far, each once (on_error: skip), and problems found in the listing.
+  std::vector<DataProblem> skipped() const;
+
+ private:
+  struct Pending;
+  struct Sample;
+  void work();
+  Pending build(int64_t epoch, int64_t batch, const std::vector<EpochEntry>& entries) const;
+  Sample produce(int64_t epoch, const EpochEntry& entry, std::vector<DataProblem>& skipped) const;
+  Batch finish(Pending& pending) const;
+  void normalise_into(const cv::Mat& image, float* out) const;
+
+  SourcePtr source_;
+  LoaderConfig options_;
+  Pipeline pipeline_;
+  float lut_[3][256];  // per channel: byte -> normalised value
+
+  mutable std::mutex mutex_;
+  std::condition_variable work_ready_, batch_ready_;
+  std::vector<std::thread> threads_;
+  bool stopping_ = false;
+  bool started_ = false;
+  uint64_t generation_ = 0;  // bumped by start_epoch: results of older epochs are dropped
+  int64_t epoch_ = 0;
+  std::vector<EpochEntry> order_;
+  int64_t batches_ = 0, next_to_build_ = 0, next_to_return_ = 0;
+  std::map<int64_t, std::shared_ptr<Pending>> ready_;
+  std::vector<DataProblem> skipped_;  // each unreadable file once
+  std::set<std::string> skipped_files_;
+  int64_t skip_count_ = 0;  // replacements this epoch
+  bool epoch_summary_logged_ = false;
+};
+
+// The loader for `split` of the configured data: training (shuffled or sampled, train
+// transforms, mixup, drop_last) or evaluation (in order, eval transforms); this rank's share.
+std::unique_ptr<Loader> make_loader(const RunConfig& config, const std::string& split, bool train,
+                                    int rank = 0, int world_size = 1);
+
+}  // namespace softvit

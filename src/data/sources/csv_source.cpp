@@ -1,0 +1,217 @@
+#include "data/sources/csv_source.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/strings.h"
+
+namespace softvit {
+namespace fs = std::filesystem;
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  const auto e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+bool parse_index(const std::string& text, int64_t& out) {
+  if (text.empty() || !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return false;
+  try {
+    out = std::stoll(text);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+int column_of(const std::vector<std::string>& header, const std::string& name, const std::string& key,
+              const std::string& file) {
+  const auto it = std::find(header.begin(), header.end(), name);
+  if (it == header.end())
+    throw DataError(cat(file, ": no column '", name, "' (", key, "); the columns are: ", join(header, ", ")));
+  return static_cast<int>(it - header.begin());
+}
+
+}  // namespace
+
+std::vector<CsvRow> parse_csv(const std::string& text) {
+  std::vector<CsvRow> rows;
+  CsvRow row;
+  std::string field;
+  bool quoted = false, any = false;
+  int line = 1;
+  row.line = 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        if (c == '\n') ++line;
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = any = true;
+    } else if (c == ',') {
+      row.fields.push_back(field);
+      field.clear();
+      any = true;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      if (any || !field.empty()) {
+        row.fields.push_back(field);
+        rows.push_back(row);
+      }
+      row = CsvRow();
+      row.line = ++line;
+      field.clear();
+      any = false;
+    } else {
+      field += c;
+    }
+  }
+  if (any || !field.empty()) {
+    row.fields.push_back(field);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+CsvSource::CsvSource(const DataSection& data, const std::string& split, int64_t limit) {
+  std::string manifest = data.manifest.empty() ? "{split}.csv" : data.manifest;
+  if (const auto at = manifest.find("{split}"); at != std::string::npos) manifest.replace(at, 7, split);
+  const fs::path path =
+      fs::path(manifest).is_absolute() ? fs::path(manifest) : fs::path(data.root) / manifest;
+  const std::string file = path.string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(cat("manifest '", file, "' (data.manifest) cannot be read"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::vector<CsvRow> rows = parse_csv(buffer.str());
+  if (rows.empty()) throw DataError(cat(file, ": empty manifest (expected a header row)"));
+  std::vector<std::string> header;
+  for (const auto& h : rows[0].fields) header.push_back(trim(h));
+
+  const bool skip = data.on_error == "skip";
+  multi_ = !data.csv_label_columns.empty();
+  const int path_col = column_of(header, data.csv_path_column, "data.csv_path_column", file);
+  const int split_col = data.csv_split_column.empty()
+                            ? -1
+                            : column_of(header, data.csv_split_column, "data.csv_split_column", file);
+  std::vector<int> label_cols;
+  if (multi_)
+    for (const auto& name : data.csv_label_columns)
+      label_cols.push_back(column_of(header, name, "data.csv_label_columns", file));
+  else
+    label_cols.push_back(column_of(header, data.csv_label_column, "data.csv_label_column", file));
+
+  // First pass: keep well-formed rows of this split with their raw label text.
+  struct Row {
+    int line;
+    std::string path;
+    std::vector<std::string> labels;
+  };
+  std::vector<Row> kept;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const auto& fields = rows[r].fields;
+    const std::string where = cat(file, ":", rows[r].line);
+    if (fields.size() != header.size()) {
+      report_problem(skip, problems_, where,
+                     cat("row has ", fields.size(), " fields, the header ", header.size()));
+      continue;
+    }
+    if (split_col >= 0 && trim(fields[split_col]) != split) continue;
+    Row row{rows[r].line, trim(fields[path_col]), {}};
+    for (int c : label_cols) row.labels.push_back(trim(fields[c]));
+    if (row.path.empty()) {
+      report_problem(skip, problems_, where, "empty image path");
+      continue;
+    }
+    if (std::any_of(row.labels.begin(), row.labels.end(), [](const std::string& s) { return s.empty(); })) {
+      report_problem(skip, problems_, where, "empty label");
+      continue;
+    }
+    kept.push_back(std::move(row));
+  }
+
+  // Classes: explicit, else the label columns (multi-label), the indices 0..max, or sorted names.
+  classes_ = data.classes;
+  if (classes_.empty()) {
+    if (multi_) {
+      classes_ = data.csv_label_columns;
+    } else {
+      int64_t max_index = -1, value = 0;
+      bool all_numeric = true;
+      std::set<std::string> names;
+      for (const auto& row : kept) {
+        names.insert(row.labels[0]);
+        if (parse_index(row.labels[0], value))
+          max_index = std::max(max_index, value);
+        else
+          all_numeric = false;
+      }
+      if (all_numeric)
+        for (int64_t c = 0; c <= max_index; ++c) classes_.push_back(std::to_string(c));
+      else
+        classes_.assign(names.begin(), names.end());
+    }
+  }
+  if (multi_ && classes_.size() != label_cols.size())
+    throw DataError(cat(file, ": ", label_cols.size(), " label columns but ", classes_.size(),
+                        " classes (data.classes)"));
+  std::map<std::string, int64_t> class_index;
+  for (size_t c = 0; c < classes_.size(); ++c) class_index[classes_[c]] = static_cast<int64_t>(c);
+
+  for (const auto& row : kept) {
+    if (limit > 0 && size() >= limit) break;
+    const std::string where = cat(file, ":", row.line);
+    if (multi_) {
+      std::vector<uint8_t> values;
+      for (const auto& text : row.labels) {
+        if (text == "0" || text == "1" || text == "0.0" || text == "1.0")
+          values.push_back(text[0] == '1' ? 1 : 0);
+        else
+          break;
+      }
+      if (values.size() != row.labels.size()) {
+        report_problem(skip, problems_, where, "multi-label values must be 0 or 1");
+        continue;
+      }
+      label_matrix_.insert(label_matrix_.end(), values.begin(), values.end());
+    } else {
+      int64_t y = -1;
+      const std::string& text = row.labels[0];
+      if (const auto it = class_index.find(text); it != class_index.end())
+        y = it->second;
+      else if (!parse_index(text, y) || y >= static_cast<int64_t>(classes_.size()))
+        y = -1;
+      if (y < 0) {
+        report_problem(skip, problems_, where,
+                       cat("label '", text, "' is out of range (", classes_.size(), " classes)"));
+        continue;
+      }
+      labels_.push_back(y);
+    }
+    const fs::path image(row.path);
+    files_.push_back(image.is_absolute() ? image.string() : (fs::path(data.root) / image).string());
+  }
+}
+
+std::vector<uint8_t> CsvSource::labels(int64_t i) const {
+  if (!multi_) return {};
+  const size_t width = classes_.size();
+  const auto* row = label_matrix_.data() + static_cast<size_t>(i) * width;
+  return {row, row + width};
+}
+
+}  // namespace softvit

@@ -1,0 +1,26 @@
+#include "data/sources/make_source.h"
+
+#include "core/error.h"
+#include "core/strings.h"
+#include "data/sources/csv_source.h"
+#include "data/sources/folder_source.h"
+#include "data/sources/idx_source.h"
+#include "data/sources/npz_source.h"
+#include "data/sources/synthetic_source.h"
+
+namespace softvit {
+
+SourcePtr make_source(const DataSection& data, const std::string& split, int64_t limit) {
+  if (data.source == "idx") return make_idx_source(data, split, limit);
+  if (data.source == "npz") return make_npz_source(data, split, limit);
+  if (data.source == "folder") return make_folder_source(data, split, limit);
+  if (data.source == "csv") return std::make_shared<CsvSource>(data, split, limit);
+  if (data.source == "synthetic") {
+    const int64_t n = limit > 0 ? std::min<int64_t>(limit, data.synthetic_samples) : data.synthetic_samples;
+    return std::make_shared<SyntheticSource>(n, data.synthetic_size, data.synthetic_classes,
+                                             data.channels == 0 ? 3 : data.channels, split);
+  }
+  throw ConfigError(cat("unknown data.source '", data.source, "' (known: idx, npz, folder, csv, synthetic)"));
+}
+
+}  // namespace softvit

@@ -1,0 +1,118 @@
+#include "data/sources/npz_source.h"
+
+#include <zip.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+#include "core/error.h"
+#include "core/strings.h"
+#include "data/sources/array_source.h"
+#include "data/sources/npy.h"
+
+namespace softvit {
+namespace {
+
+struct ZipCloser {
+  void operator()(zip_t* z) const { zip_discard(z); }
+};
+struct ZipFileCloser {
+  void operator()(zip_file_t* f) const { zip_fclose(f); }
+};
+
+std::string strip_npy(const std::string& name) {
+  return name.size() > 4 && name.substr(name.size() - 4) == ".npy" ? name.substr(0, name.size() - 4) : name;
+}
+
+}  // namespace
+
+std::map<std::string, std::vector<uint8_t>> read_zip_members(const std::string& path) {
+  if (!std::filesystem::exists(path))
+    throw DataError(cat("dataset file '", path, "' (data.root) does not exist"));
+  int code = 0;
+  std::unique_ptr<zip_t, ZipCloser> archive(zip_open(path.c_str(), ZIP_RDONLY, &code));
+  if (!archive) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, code);
+    const std::string message = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    throw DataError(cat("'", path, "' is not a readable .npz (zip) archive: ", message));
+  }
+  std::map<std::string, std::vector<uint8_t>> members;
+  const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
+  for (zip_int64_t i = 0; i < count; ++i) {
+    zip_stat_t stat;
+    if (zip_stat_index(archive.get(), static_cast<zip_uint64_t>(i), 0, &stat) != 0 ||
+        !(stat.valid & ZIP_STAT_SIZE))
+      throw DataError(cat("'", path, "': cannot read entry ", i, ": ", zip_strerror(archive.get())));
+    const std::string name = stat.name;
+    std::unique_ptr<zip_file_t, ZipFileCloser> file(
+        zip_fopen_index(archive.get(), static_cast<zip_uint64_t>(i), 0));
+    if (!file)
+      throw DataError(cat("'", path, "': cannot open member ", name, ": ", zip_strerror(archive.get())));
+    std::vector<uint8_t> bytes(static_cast<size_t>(stat.size));
+    zip_uint64_t done = 0;
+    while (done < stat.size) {
+      const zip_int64_t got = zip_fread(file.get(), bytes.data() + done, stat.size - done);
+      if (got < 0)
+        throw DataError(cat("'", path, "': member ", name, " is corrupt: ", zip_file_strerror(file.get())));
+      if (got == 0) break;
+      done += static_cast<zip_uint64_t>(got);
+    }
+    if (done != stat.size) throw DataError(cat("'", path, "': member ", name, " is truncated"));
+    members[strip_npy(name)] = std::move(bytes);
+  }
+  return members;
+}
+
+SourcePtr make_npz_source(const DataSection& data, const std::string& split, int64_t limit) {
+  const std::string& path = data.root;
+  auto members = read_zip_members(path);
+  const std::string images_key = split + "_images", labels_key = split + "_labels";
+  for (const auto& key : {images_key, labels_key})
+    if (!members.count(key)) {
+      std::vector<std::string> names;
+      for (const auto& m : members) names.push_back(m.first);
+      throw DataError(cat("'", path, "' has no array '", key, "' for split '", split,
+                          "' (it has: ", join(names, ", "), ")"));
+    }
+  NpyArray images = parse_npy(members[images_key], path + ":" + images_key);
+  NpyArray labels = parse_npy(members[labels_key], path + ":" + labels_key);
+  members.clear();
+
+  const auto& s = images.shape;
+  if (!(s.size() == 3 || (s.size() == 4 && (s[3] == 3 || s[3] == 1))))
+    throw DataError(cat("'", path, "': ", images_key, " should be N x H x W or N x H x W x 3, has ", s.size(),
+                        " dimensions"));
+  const auto& ls = labels.shape;
+  if (ls.empty() || ls.size() > 2 || ls[0] != s[0])
+    throw DataError(cat("'", path, "': ", labels_key, " should be N x 1 or N x L with N = ", s[0]));
+
+  ImageArray array;
+  array.count = s[0];
+  array.height = static_cast<int>(s[1]);
+  array.width = static_cast<int>(s[2]);
+  array.channels = s.size() == 4 ? static_cast<int>(s[3]) : 1;
+  array.pixels = std::move(images.data);
+  const int64_t width = ls.size() == 2 ? ls[1] : 1;
+  if (width == 1)
+    array.labels.assign(labels.data.begin(), labels.data.end());
+  else {
+    array.label_width = width;
+    array.label_matrix = std::move(labels.data);
+  }
+  truncate_array(array, limit);
+
+  std::vector<std::string> classes = data.classes;
+  if (classes.empty()) {
+    int64_t k = width;
+    if (width == 1 && !array.labels.empty())
+      k = std::max<int64_t>(2, 1 + *std::max_element(array.labels.begin(), array.labels.end()));
+    for (int64_t c = 0; c < k; ++c) classes.push_back(std::to_string(c));
+  }
+  return std::make_shared<ArraySource>(std::move(array), std::move(classes), path + ":" + split,
+                                       data.on_error == "skip");
+}
+
+}  // namespace softvit

@@ -1,0 +1,18 @@
+// MedMNIST-style .npz archives (zip of .npy arrays {split}_images, {split}_labels), read with
+// libzip into memory: images N x H x W or N x H x W x 3 (uint8), labels N x 1 or N x L.
+#pragma once
+#include <map>
+
+#include "core/config.h"
+#include "data/sources/source.h"
+
+namespace softvit {
+
+// Every member of the archive at `path`, by name without ".npy". Throws DataError naming the
+// file when it is missing, not a zip, or a member cannot be read.
+std::map<std::string, std::vector<uint8_t>> read_zip_members(const std::string& path);
+
+// The source for `split` of the archive data.root. Class names: data.classes, else "0".."K-1".
+SourcePtr make_npz_source(const DataSection& data, const std::string& split, int64_t limit);
+
+}  // namespace softvit
