@@ -25,6 +25,10 @@ TEST_CASE("decode: lossless formats give back the exact RGB and gray pixels", "[
   cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
   for (const std::string ext : {".png", ".bmp", ".tiff"}) {
     INFO(ext);
+    if (!cv::haveImageWriter("x" + ext)) {  // the GPU machine's OpenCV is built without TIFF
+      WARN("OpenCV here has no " + ext + " codec; not checked");
+      continue;
+    }
     const cv::Mat colour = decode_image(encode_rgb(rgb, ext), "x" + ext, channels(3));
     CHECK(colour.type() == CV_8UC3);
     CHECK(cv::norm(colour, rgb, cv::NORM_INF) == 0);

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# On the GPU machine (see ../shared/gpu/README.md): builds OpenCV and libzip from .gpu/ once (the
+# machine has neither), then softvit for Hopper into ${BUILD_DIR:-build-gpu}.
+# .gpu/ holds OpenCV's trimmed source (../shared/gpu/fetch-opencv-src.sh) and Debian's libzip
+# source tarball (apt-get source --download-only libzip: libzip_1.7.3.orig.tar.xz).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .gpu/build-opencv.sh >/dev/null
+if [ ! -f /tmp/libzip/lib/pkgconfig/libzip.pc ] && [ ! -f /tmp/libzip/lib64/pkgconfig/libzip.pc ]; then
+  work=$(mktemp -d)
+  tar xJf .gpu/libzip_*.orig.tar.xz -C "$work"
+  cmake -S "$work"/libzip-* -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/tmp/libzip \
+    -DBUILD_TOOLS=OFF -DBUILD_REGRESS=OFF -DBUILD_EXAMPLES=OFF -DBUILD_DOC=OFF -DENABLE_GNUTLS=OFF \
+    -DENABLE_OPENSSL=OFF -DENABLE_MBEDTLS=OFF -DENABLE_COMMONCRYPTO=OFF -DENABLE_WINDOWS_CRYPTO=OFF \
+    -DENABLE_BZIP2=OFF -DENABLE_LZMA=OFF -DENABLE_ZSTD=OFF -DCMAKE_POLICY_VERSION_MINIMUM=3.5 >/dev/null
+  cmake --build "$work/build" --target install >/dev/null
+  rm -rf "$work"
+fi
+export PKG_CONFIG_PATH=/tmp/libzip/lib/pkgconfig:/tmp/libzip/lib64/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+BUILD_DIR=${BUILD_DIR:-build-gpu}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTORCH_CUDA_ARCH_LIST=9.0 \
+  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;/tmp/opencv;/tmp/libzip" >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)"

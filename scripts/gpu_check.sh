@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# One device call: build for Hopper, benchmark softvit and timm in the same run, run the tests.
+# Usage (on the GPU machine, from the repo root, with .gpu carried): bash scripts/gpu_check.sh OUTDIR
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-/tmp/gpu_out}
+mkdir -p "$out"
+export OMP_WAIT_POLICY=passive
+start=$(date +%s)
+bash scripts/gpu_build.sh > "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
+echo "build: $(( $(date +%s) - start )) s"
+B=build-gpu/softvit
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader > "$out/gpu.txt"
+{
+  date -u
+  cat "$out/gpu.txt"
+  for m in soft_tiny deit_tiny sfvit_tiny; do
+    $B bench train --model $m --batch 128 --precision bf16 --device cuda --json "$out/train_${m}_128.json" | tail -1
+  done
+  $B bench train --model deit_tiny --batch 256 --precision bf16 --device cuda | tail -1
+  python3 scripts/bench_timm.py --batch 128 256
+  $B bench infer --model soft_tiny --batch 256 --precision bf16 --device cuda | tail -1
+  $B bench infer --model deit_tiny --batch 256 --precision bf16 --device cuda | tail -1
+  echo "resolution sweep, batch 8"
+  $B bench train --model soft_tiny --set model.landmark_count=49 --batch 8 --precision bf16 --device cuda \
+     --sweep-res 224,448,896,1344 --steps 20 --json "$out/sweep_soft_tiny.json"
+  $B bench train --model deit_tiny --batch 8 --precision bf16 --device cuda --sweep-res 224,448,896,1344 --steps 20
+  $B bench train --model sfvit_tiny --batch 8 --precision bf16 --device cuda \
+     --sweep-res 224,448,896,1344,2048 --steps 20 --json "$out/sweep_sfvit_tiny.json"
+} 2>&1 | tee "$out/bench.txt"
+echo "bench done: $(( $(date +%s) - start )) s"
+# Tests: the Debian Fashion-MNIST path and ../shared/data the tests expect, from .gpu/data.
+mkdir -p /usr/share/datasets ../shared/data
+[ -e /usr/share/datasets/fashion-mnist ] || ln -s "$PWD/.gpu/data/fashion-mnist" /usr/share/datasets/fashion-mnist
+[ -e ../shared/data/medmnist ] || ln -s "$PWD/.gpu/data/medmnist" ../shared/data/medmnist
+timeout "${TEST_TIMEOUT:-200}" ctest --test-dir build-gpu -j16 --timeout 120 > "$out/ctest.log" 2>&1
+echo "ctest exit $?: $(tail -4 "$out/ctest.log" | head -2)"
+grep -E "\*\*\*Failed|Timeout" "$out/ctest.log" | head -20
+echo "total: $(( $(date +%s) - start )) s"
