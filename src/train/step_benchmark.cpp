@@ -37,8 +37,8 @@ double time_ms(const torch::Device& device, int64_t steps, Body body) {
 StepBenchmarkResult benchmark_steps(Model& model, const StepBenchmarkOptions& o) {
   const torch::Device device = parse_device(o.device);
   model.to(device);
+  // Channels-last applies to the input images; parameters keep their layout.
   auto format = o.channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
-  if (o.channels_last) model.to(device);  // parameters stay as they are; inputs carry the format
   auto images = torch::randn({o.batch_size, o.in_chans, o.img_size, o.img_size}, torch::TensorOptions(device))
                     .contiguous(format);
   auto labels = torch::randint(0, model.num_classes(), {o.batch_size}, torch::TensorOptions(device).dtype(torch::kInt64));

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <filesystem>
 
 #include "core/atomic_file.h"
@@ -82,7 +81,6 @@ class Trainer {
   LossOptions loss_options_;
   std::unique_ptr<RunLog> run_log_;
   int64_t steps_per_epoch_ = 0;  // optimizer steps
-  int64_t batches_per_epoch_ = 0;
   CheckpointInfo state_;  // progress: epoch, step, best metric, top-k
   double lr_ = 0;
   double train_seconds_ = 0;
@@ -125,8 +123,7 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   log::info(cat("model: ", model_->name(), ", ", count_parameters(*model_), " parameters, device ", device_.str(),
                 ", ", threads, " threads", bf16_ && device_.is_cuda() ? ", bf16 autocast" : ""));
 
-  batches_per_epoch_ = train_loader_->batches_per_epoch();
-  steps_per_epoch_ = batches_per_epoch_ / config_.train.accum_steps;
+  steps_per_epoch_ = train_loader_->batches_per_epoch() / config_.train.accum_steps;
   if (steps_per_epoch_ == 0)
     throw ConfigError(cat("train.batch_size ", config_.train.batch_size, " x train.accum_steps ",
                           config_.train.accum_steps, " is larger than the training split (", train_size,
