@@ -183,3 +183,23 @@ TEST_CASE("checkpoint: a writer killed at any moment leaves a loadable checkpoin
     CHECK_NOTHROW(load_checkpoint(path, *fresh));
   }
 }
+
+TEST_CASE("trainer: the run log reports the share of step time spent waiting for data", "[train][data_wait]") {
+  TempDir dir;
+  auto config = tiny_run(dir.path("run"));
+  config.train.epochs = 1;
+  train(config);
+  std::ifstream in(dir.path("run/metrics.jsonl"));
+  int steps = 0, epochs = 0;
+  for (std::string line; std::getline(in, line);) {
+    const auto r = nlohmann::json::parse(line);
+    INFO(line);
+    REQUIRE(r.contains("data_wait"));
+    const double wait = r["data_wait"].get<double>();
+    CHECK(wait >= 0.0);
+    CHECK(wait <= 1.0);
+    (r["type"] == "step" ? steps : epochs)++;
+  }
+  CHECK(steps == 256 / 32);
+  CHECK(epochs == 1);
+}

@@ -21,6 +21,7 @@ struct Args {
   int64_t batch = 128, img_size = 224, warmup = 10, steps = 50, classes = 1000;
   std::vector<int64_t> sweep;
   bool channels_last = false;
+  std::string profile;
 };
 
 void run(const Args& a, const std::string& mode) {
@@ -43,6 +44,10 @@ void run(const Args& a, const std::string& mode) {
     o.warmup_steps = a.warmup;
     o.steps = a.steps;
     o.device = a.device;
+    if (!a.profile.empty()) {
+      o.profile_steps = std::min<int64_t>(a.steps, 10);
+      o.profile_trace = sizes.size() == 1 ? a.profile : cat(a.profile, ".", px, "px.json");
+    }
     const auto r = benchmark_steps(*model, o);
     if (r.out_of_memory)
       std::printf("%-6s %-16s %5lld %6lld %6s %10s %10s %9s\n", mode.c_str(), a.model.c_str(), (long long)px,
@@ -50,6 +55,7 @@ void run(const Args& a, const std::string& mode) {
     else
       std::printf("%-6s %-16s %5lld %6lld %6s %10.1f %10.2f %9.2f\n", mode.c_str(), a.model.c_str(), (long long)px,
                   (long long)a.batch, a.precision.c_str(), r.img_s, r.ms_per_step, r.peak_gib);
+    if (!r.profile.empty()) std::printf("%s", r.profile.c_str());
     std::fflush(stdout);
     rows.push_back({{"mode", mode}, {"model", a.model}, {"img_size", px}, {"batch", a.batch},
                     {"precision", a.precision}, {"device", a.device}, {"img_s", r.img_s},
@@ -73,6 +79,8 @@ void add_steps_command(CLI::App& bench, const std::string& mode, const std::stri
   cmd->add_flag("--channels-last", args->channels_last, "feed channels-last images");
   cmd->add_option("--set", args->overrides, "model overrides, e.g. model.attention=soft (repeatable)");
   cmd->add_option("--json", args->json, "also write the rows as JSON here");
+  cmd->add_option("--profile", args->profile,
+                  "after timing, profile up to 10 steps: print the top kernels, write a Chrome trace here");
   cmd->callback([args, mode] { run(*args, mode); });
 }
 

@@ -8,6 +8,7 @@
 #include "train/autocast.h"
 #include "train/device.h"
 #include "train/optimizer.h"
+#include "train/step_profiler.h"
 
 namespace softvit {
 namespace {
@@ -69,6 +70,7 @@ StepBenchmarkResult benchmark_steps(Model& model, const StepBenchmarkOptions& o)
     r.steps = o.steps;
     r.ms_per_step = ms / o.steps;
     r.img_s = o.batch_size * 1000.0 / r.ms_per_step;
+    if (o.profile_steps > 0) r.profile = profile_steps(device, o.profile_steps, step, o.profile_trace).table;
   } catch (const c10::OutOfMemoryError&) {
     r.out_of_memory = true;
   }

@@ -17,6 +17,8 @@ struct StepBenchmarkOptions {
   int64_t warmup_steps = 10;
   int64_t steps = 50;
   std::string device = "cpu";
+  int64_t profile_steps = 0;   // > 0: then profile this many steps (see step_profiler.h)
+  std::string profile_trace;   // Chrome trace of the profiled steps; empty: none
 };
 
 struct StepBenchmarkResult {
@@ -25,6 +27,7 @@ struct StepBenchmarkResult {
   double peak_gib = 0;  // CUDA: allocator peak during the timed steps; CPU: process peak RSS
   int64_t steps = 0;
   bool out_of_memory = false;
+  std::string profile;  // the profiler's kernel table when profile_steps > 0
 };
 
 StepBenchmarkResult benchmark_steps(Model& model, const StepBenchmarkOptions& options);

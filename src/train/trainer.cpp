@@ -60,7 +60,8 @@ class Trainer {
 
  private:
   void train_epoch(int64_t epoch, int64_t skip_batches);
-  void end_epoch(int64_t epoch, double epoch_seconds, double train_loss, double img_s);
+  // data_wait: the fraction of the epoch's training time spent waiting for the loader.
+  void end_epoch(int64_t epoch, double epoch_seconds, double train_loss, double img_s, double data_wait);
   void save(const std::string& name, int64_t epoch, int64_t batch_in_epoch, bool with_optimizer);
   void stop(const std::string& reason, int64_t epoch, int64_t batch_in_epoch);
   std::string checkpoint_path(const std::string& name) const {
@@ -200,9 +201,15 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
   torch::Tensor window_loss = torch::zeros_like(epoch_loss);
   int64_t epoch_images = 0, window_images = 0, window_first_step = state_.step + 1;
   auto window_start = Clock::now();
+  // Host time blocked on the loader: the share of step time the device may have idled for data.
+  double window_wait_s = 0, epoch_wait_s = 0;
 
   for (int64_t batch_index = skip_batches; batch_index < usable_batches; ++batch_index) {
+    const auto wait_start = Clock::now();
     auto batch = train_loader_->next();
+    const double wait_s = seconds_since(wait_start);
+    window_wait_s += wait_s;
+    epoch_wait_s += wait_s;
     if (!batch) break;
     const bool first_micro = batch_index % accum == 0, last_micro = batch_index % accum == accum - 1;
     if (first_micro) {
@@ -246,15 +253,24 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
         throw TrainError(cat("loss is ", mean_loss, " between steps ", window_first_step, " and ", state_.step,
                              " (epoch ", epoch + 1, "); stopped, the last good checkpoint is ",
                              checkpoint_path("last.pt")));
-      const double img_s = window_images / std::max(seconds_since(window_start), 1e-9);
+      const double window_s = std::max(seconds_since(window_start), 1e-9);
+      const double img_s = window_images / window_s;
+      const double data_wait = window_wait_s / window_s;
       const int64_t total_steps = steps_per_epoch_ * config_.train.epochs;
       const double done_s = train_seconds_ + seconds_since(epoch_start);
       const double eta = done_s / std::max<int64_t>(1, state_.step - first_step_) * (total_steps - state_.step);
       log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " step ", step_in_epoch, "/", steps_per_epoch_,
-                    " loss ", fixed(mean_loss, 4), " lr ", lr_, " ", fixed(img_s, 0), " img/s ETA ", duration(eta)));
-      run_log_->step({{"epoch", epoch + 1}, {"step", state_.step}, {"loss", mean_loss}, {"lr", lr_}, {"img_s", img_s}});
+                    " loss ", fixed(mean_loss, 4), " lr ", lr_, " ", fixed(img_s, 0), " img/s, data wait ",
+                    fixed(100 * data_wait, 1), "%, ETA ", duration(eta)));
+      run_log_->step({{"epoch", epoch + 1},
+                      {"step", state_.step},
+                      {"loss", mean_loss},
+                      {"lr", lr_},
+                      {"img_s", img_s},
+                      {"data_wait", data_wait}});
       window_loss.zero_();
       window_images = 0;
+      window_wait_s = 0;
       window_first_step = state_.step + 1;
       window_start = Clock::now();
     }
@@ -270,10 +286,10 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
   train_seconds_ += epoch_seconds;
   images_seen_ += epoch_images;
   end_epoch(epoch, epoch_seconds, epoch_loss.item<double>() / std::max<int64_t>(1, epoch_images),
-            epoch_images / std::max(epoch_seconds, 1e-9));
+            epoch_images / std::max(epoch_seconds, 1e-9), epoch_wait_s / std::max(epoch_seconds, 1e-9));
 }
 
-void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, double img_s) {
+void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, double img_s, double data_wait) {
   const auto eval_start = Clock::now();
   EvalResult val, ema_val;
   {
@@ -283,14 +299,14 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   }
   EpochSummary summary{epoch + 1, train_loss, val.loss, val.top1, lr_, img_s,
                        train_seconds + seconds_since(eval_start)};
-  nlohmann::json extra = {{"val_top5", val.top5}, {"step", state_.step}};
+  nlohmann::json extra = {{"val_top5", val.top5}, {"step", state_.step}, {"data_wait", data_wait}};
   if (ema_) extra.update({{"ema_val_top1", ema_val.top1}, {"ema_val_loss", ema_val.loss}});
   run_log_->epoch(summary, extra);
   refresh_training_curves(run_dir_);  // run_dir/curves.png
   log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " done: train loss ", fixed(train_loss, 4),
                 ", val loss ", fixed(val.loss, 4), ", val top-1 ", fixed(100 * val.top1, 2), "%",
                 ema_ ? cat(", EMA top-1 ", fixed(100 * ema_val.top1, 2), "%") : std::string(), ", ",
-                fixed(img_s, 0), " img/s, ", duration(summary.seconds)));
+                fixed(img_s, 0), " img/s (data wait ", fixed(100 * data_wait, 1), "%), ", duration(summary.seconds)));
   result_.final_val_top1 = val.top1;
 
   const std::string& metric = config_.checkpoint.best_metric;
