@@ -30,10 +30,10 @@ fmr=(--set data.root=$fm --set data.mixup=0 --set train.label_smoothing=0.1 --se
 runs=(
   "fm_soft 1 configs/fashion_mnist_soft.yaml ${fmr[*]} --set model.name=soft_tiny_patch2_28 --set train.epochs=40"
   "fm_sfvit 0 configs/fashion_mnist_soft.yaml ${fmr[*]} --set train.epochs=40"
-  "breast_soft 1 configs/breastmnist.yaml --set data.root=$med/breastmnist.npz --set model.name=soft_tiny_patch2_28"
+  "breast_soft 1 configs/breastmnist.yaml --set data.root=$med/breastmnist.npz --set model.name=soft_tiny_patch2_28 --set model.embed_dim=0 --set model.depth=0 --set model.num_heads=0"
   "breast_sfvit128 0 configs/breastmnist.yaml --set data.root=$med/breastmnist.npz --set model.embed_dim=128 --set model.depth=4 --set model.num_heads=4 --set train.epochs=200"
   "breast_softmax 1 configs/breastmnist.yaml --set data.root=$med/breastmnist.npz --set model.attention=softmax"
-  "pneu_soft 0 configs/pneumoniamnist.yaml --set data.root=$med/pneumoniamnist.npz --set model.name=soft_tiny_patch2_28"
+  "pneu_soft 0 configs/pneumoniamnist.yaml --set data.root=$med/pneumoniamnist.npz --set model.name=soft_tiny_patch2_28 --set model.embed_dim=0 --set model.depth=0 --set model.num_heads=0"
   "pneu_sfvit 1 configs/pneumoniamnist.yaml --set data.root=$med/pneumoniamnist.npz"
   "pneu_softmax 0 configs/pneumoniamnist.yaml --set data.root=$med/pneumoniamnist.npz --set model.attention=softmax"
 )
