@@ -12,7 +12,18 @@ import timm
 import torch
 
 
-def bench(model_name: str, batch: int, img: int, steps: int, warmup: int, compile_: bool) -> dict:
+def profile(step, steps: int) -> None:
+    """The top CUDA kernels of `steps` steps, to compare with `softvit bench train --profile`."""
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+        for _ in range(steps):
+            step()
+        torch.cuda.synchronize()
+    print(prof.key_averages().table(sort_by="cuda_time_total", row_limit=30, max_name_column_width=90),
+          flush=True)
+
+
+def bench(model_name: str, batch: int, img: int, steps: int, warmup: int, compile_: bool,
+          profile_steps: int = 0) -> dict:
     torch.manual_seed(0)
     model = timm.create_model(model_name, pretrained=False, num_classes=1000).cuda().train()
     step_model = torch.compile(model) if compile_ else model
@@ -38,6 +49,8 @@ def bench(model_name: str, batch: int, img: int, steps: int, warmup: int, compil
     stop.record()
     stop.synchronize()
     ms = start.elapsed_time(stop) / steps
+    if profile_steps:
+        profile(step, profile_steps)
     return {"impl": "timm" + (" compile" if compile_ else " eager"), "model": model_name, "batch": batch,
             "img_size": img, "img_s": batch * 1000.0 / ms, "ms_per_step": ms,
             "peak_gib": torch.cuda.max_memory_allocated() / 2**30}
@@ -51,10 +64,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--profile", type=int, default=0, help="then profile this many steps")
     args = parser.parse_args()
     for batch in args.batch:
         start = time.time()
-        row = bench(args.model, batch, args.img_size, args.steps, args.warmup, args.compile)
+        row = bench(args.model, batch, args.img_size, args.steps, args.warmup, args.compile, args.profile)
         row["wall_s"] = time.time() - start
         print(json.dumps(row), flush=True)
 
