@@ -86,6 +86,24 @@ TEST_CASE("cli: train writes the run folder and eval reads its checkpoint", "[cl
   for (const char* file : {"m_predictions.csv", "m_confusion_matrix.png", "m_roc_curves.png"})
     CHECK(fs::exists(dir.path(file)));
   CHECK(lines_of(dir.path("m_predictions.csv")).size() == 257);
+  CHECK(metrics["weights"] == "model");  // no EMA in this run
+
+  // A run ranked by its EMA: auto evaluates the EMA weights, which differ from the model's.
+  const std::string ema_out = dir.path("ema_run");
+  REQUIRE(run("train --config " + small_config(dir) + " --output " + ema_out +
+              " --set train.epochs=1 --set train.ema_decay=0.9 --set checkpoint.best_metric=ema_val_top1")
+              .status == 0);
+  auto eval_json = [&](const std::string& weights) {
+    const Output e = run("eval --checkpoint " + ema_out + "/checkpoints/best.pt --weights " + weights);
+    INFO(e.text);
+    REQUIRE(e.status == 0);
+    return nlohmann::json::parse(e.text.substr(e.text.find('{')));
+  };
+  const auto automatic = eval_json("auto"), ema = eval_json("ema"), model = eval_json("model");
+  CHECK(automatic["weights"] == "ema");
+  CHECK(automatic["loss"] == ema["loss"]);
+  CHECK(model["weights"] == "model");
+  CHECK(model["loss"] != ema["loss"]);
 }
 
 TEST_CASE("cli: bad input ends in one error line and a non-zero exit", "[cli]") {

@@ -54,7 +54,7 @@ std::string summary_line(const std::string& model, const std::string& split, con
 
 void add_eval_command(CLI::App& app) {
   struct Args {
-    std::string checkpoint, config, split, output, output_dir;
+    std::string checkpoint, config, split, output, output_dir, weights = "auto";
     std::vector<std::string> overrides;
   };
   auto args = std::make_shared<Args>();
@@ -64,6 +64,9 @@ void add_eval_command(CLI::App& app) {
                   "config whose data section to use (default: the checkpoint's)");
   cmd->add_option("--set", args->overrides, "override an option: key=value (repeatable)");
   cmd->add_option("--split", args->split, "split to evaluate (default: data.test_split)");
+  cmd->add_option("--weights", args->weights,
+                  "model | ema | auto: the EMA weights when the run ranked checkpoints by an ema_ metric")
+      ->check(CLI::IsMember({"model", "ema", "auto"}));
   auto* output = cmd->add_option("-o,--output", args->output,
                                  "write the metrics JSON here, and beside it <stem>_predictions.csv, "
                                  "<stem>_confusion_matrix.png and <stem>_roc_curves.png");
@@ -85,8 +88,18 @@ void add_eval_command(CLI::App& app) {
     const std::string split = args->split.empty() ? config.data.test_split : args->split;
     auto loader = make_loader(config, split, false);
 
-    ModelPtr model = build_model(config.model, static_cast<int64_t>(info.classes.size()), loader->channels());
-    load_checkpoint(args->checkpoint, *model);
+    const auto classes = static_cast<int64_t>(info.classes.size());
+    ModelPtr model = build_model(config.model, classes, loader->channels());
+    // best.pt of a run ranked by an EMA metric is best for its EMA weights: evaluate those.
+    const bool use_ema =
+        args->weights == "ema" ||
+        (args->weights == "auto" && info.has_ema && config.checkpoint.best_metric.rfind("ema_", 0) == 0);
+    if (use_ema) {
+      ModelPtr raw = build_model(config.model, classes, loader->channels());
+      load_checkpoint(args->checkpoint, *raw, nullptr, model.get());
+    } else {
+      load_checkpoint(args->checkpoint, *model);
+    }
     model->to(device);
 
     EvalOptions eval_options;
@@ -96,7 +109,8 @@ void add_eval_command(CLI::App& app) {
     const EvalResult r = evaluate(*model, *loader, device, eval_options);
 
     nlohmann::json out = {{"checkpoint", args->checkpoint}, {"model", model->name()}, {"split", split},
-                          {"classes", info.classes},        {"loss", r.loss},         {"seconds", r.seconds}};
+                          {"classes", info.classes},        {"loss", r.loss},         {"seconds", r.seconds},
+                          {"weights", use_ema ? "ema" : "model"}};
     out.update(to_json(*r.metrics));
     log::info(summary_line(model->name(), split, r));
     for (const auto& warning : r.metrics->warnings) log::warn(warning);

@@ -81,6 +81,7 @@ CheckpointInfo info_of(const c10::impl::GenericDict& d) {
   CheckpointInfo info;
   info.model_name = d.at("model_name").toStringRef();
   info.config_yaml = d.at("config").toStringRef();
+  info.has_ema = d.contains("ema");
   for (const auto& c : d.at("classes").toListRef()) info.classes.push_back(c.toStringRef());
   info.epoch = d.at("epoch").toInt();
   info.step = d.at("step").toInt();
