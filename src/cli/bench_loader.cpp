@@ -82,9 +82,8 @@ struct Timing {
 };
 
 // Runs `pipeline` over `count` images (cycling through the files) on `threads` threads.
-Timing time_pipeline(const std::vector<std::string>& files, const Pipeline& pipeline, bool roi, int threads,
-                     int64_t count) {
-  DecodeOptions decode;
+Timing time_pipeline(const std::vector<std::string>& files, const Pipeline& pipeline, bool roi,
+                     const DecodeOptions& decode, int threads, int64_t count) {
   std::vector<double> cpu(static_cast<size_t>(threads), 0.0);
   std::vector<std::string> errors(static_cast<size_t>(threads));
   const auto start = std::chrono::steady_clock::now();
@@ -121,7 +120,7 @@ void add_bench_loader_command(CLI::App& bench) {
     std::string dir;
     int64_t generate = 0, images = 600;
     int workers = 0;
-    bool no_roi = false;
+    bool no_roi = false, no_dct_scaling = false;
   };
   auto args = std::make_shared<Args>();
   auto* cmd =
@@ -132,6 +131,7 @@ void add_bench_loader_command(CLI::App& bench) {
   cmd->add_option("--images", args->images, "images per measurement");
   cmd->add_option("--workers", args->workers, "threads for the all-cores rows; 0: all cores");
   cmd->add_flag("--no-roi", args->no_roi, "decode whole JPEGs even where the crop would allow less");
+  cmd->add_flag("--no-dct-scaling", args->no_dct_scaling, "ROI decoding at full scale (no M/8 DCT scaling)");
   cmd->callback([args] {
     if (args->generate > 0) generate_jpegs(args->dir, args->generate);
     if (!fs::is_directory(args->dir)) throw DataError(cat("folder '", args->dir, "' does not exist"));
@@ -147,19 +147,22 @@ void add_bench_loader_command(CLI::App& bench) {
     const int all = args->workers > 0 ? args->workers : static_cast<int>(std::thread::hardware_concurrency());
     cv::setNumThreads(1);
     const bool roi = !args->no_roi;
+    DecodeOptions decode;
+    decode.dct_scaling = !args->no_dct_scaling;
     std::cout << files.size() << " images in " << args->dir << ", mean "
               << fixed(bytes / 1024.0 / files.size(), 1) << " KiB; " << args->images
-              << " images per row; ROI decode " << (roi ? "on" : "off") << "\n\n";
+              << " images per row; ROI decode " << (roi ? "on" : "off") << ", DCT scaling "
+              << (roi && decode.dct_scaling ? "on" : "off") << "\n\n";
     std::cout << "| pipeline | threads | img/s (wall) | img/s per core (CPU time) |\n|---|---|---|---|\n";
     const TransformContext context;
     const Pipeline train({"random_resized_crop(size=224)", "hflip(p=0.5)"}, "bench", context);
     const Pipeline eval({"resize(size=256)", "center_crop(size=224)"}, "bench", context);
-    time_pipeline(files, train, roi, 1, std::min<int64_t>(40, args->images));  // warm the page cache
+    time_pipeline(files, train, roi, decode, 1, std::min<int64_t>(40, args->images));  // warm the page cache
     for (const auto& [name, pipeline] :
          {std::pair<const char*, const Pipeline*>{"train: decode, random_resized_crop 224, hflip", &train},
           {"eval: decode, resize 256, center_crop 224", &eval}}) {
       for (int threads : {1, all}) {
-        const Timing t = time_pipeline(files, *pipeline, roi, threads, args->images);
+        const Timing t = time_pipeline(files, *pipeline, roi, decode, threads, args->images);
         std::cout << "| " << name << " | " << threads << " | " << fixed(t.images / t.wall, 0) << " | "
                   << fixed(t.images / t.cpu, 0) << " |\n";
       }
@@ -169,6 +172,7 @@ void add_bench_loader_command(CLI::App& bench) {
     o.batch_size = 64;
     o.workers = all;
     o.roi_decode = roi;
+    o.decode = decode;
     o.transforms = {"random_resized_crop(size=224)", "hflip(p=0.5)"};
     o.mean = {0.485, 0.456, 0.406};
     o.std = {0.229, 0.224, 0.225};

@@ -65,7 +65,9 @@ Schema build_schema() {
   SOFTVIT_OPTION(data.synthetic_classes, "synthetic: number of classes");
   SOFTVIT_OPTION(data.channels, "channels fed to the model: 1 | 3; 0: the source's own");
   SOFTVIT_OPTION(data.scale_16bit, "16-bit images to 8 bits: full (x/257) | minmax (per image)");
-  SOFTVIT_OPTION(data.roi_decode, "JPEG: decode only the region a random crop keeps (faster)");
+  SOFTVIT_OPTION(data.roi_decode,
+                 "JPEG: decode only the region a crop keeps, scaled in the DCT domain to no less than the "
+                 "crop's output size (faster); false: decode whole images");
   SOFTVIT_OPTION(data.train_transforms, "train transforms, e.g. [\"random_resized_crop(size=224)\", \"hflip(p=0.5)\"]");
   SOFTVIT_OPTION(data.eval_transforms, "eval transforms, e.g. [\"resize(size=256)\", \"center_crop(size=224)\"]");
   SOFTVIT_OPTION(data.mixup, "train: mixup Beta alpha; 0: off");

@@ -21,8 +21,15 @@ struct JpegHeader {
 std::optional<JpegHeader> read_jpeg_header(const std::vector<uint8_t>& bytes);
 
 // Decodes the pixels inside `box` (stored orientation) to `channels` (1 gray, 3 RGB) uint8.
+// With `at_least` (the size the caller resizes the region to next), libjpeg scales in the DCT
+// domain by 1/2, 1/4 or 1/8 where the region stays at least that large: a crop of a large image
+// that will be shrunk anyway costs a fraction of the full decode. The result then covers `box`
+// scaled by M/8 (edges rounded outwards), not box.size().
 // Throws DataError naming `name` when the data is corrupt or truncated.
 cv::Mat decode_jpeg_region(const std::vector<uint8_t>& bytes, const std::string& name, cv::Rect box,
-                           int channels);
+                           int channels, cv::Size at_least = {});
+
+// The M of that M/8 scale: the smallest of 1, 2, 4 with box * M / 8 >= at_least on both sides, else 8.
+int jpeg_scale_eighths(cv::Size box, cv::Size at_least);
 
 }  // namespace softvit

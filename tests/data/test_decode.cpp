@@ -140,3 +140,36 @@ TEST_CASE("jpeg region: decoding a box equals decoding everything and cropping",
   }
   CHECK_FALSE(read_jpeg_header({0x89, 'P', 'N', 'G'}));
 }
+
+TEST_CASE("jpeg region: DCT scaling picks the smallest of 1/8 1/4 1/2 that keeps the output size",
+          "[data][decode]") {
+  CHECK(jpeg_scale_eighths({448, 448}, {224, 224}) == 4);
+  CHECK(jpeg_scale_eighths({900, 447}, {224, 224}) == 8);   // 447 / 2 < 224: full scale
+  CHECK(jpeg_scale_eighths({900, 900}, {224, 224}) == 2);   // 900 / 4 = 225
+  CHECK(jpeg_scale_eighths({200, 200}, {224, 224}) == 8);   // upscaled later: full scale
+  CHECK(jpeg_scale_eighths({2000, 1800}, {224, 224}) == 1);
+
+  // A smooth image, so that DCT-domain and pixel-domain downscaling agree closely.
+  cv::Mat rgb(480, 640, CV_8UC3);
+  cv::randu(rgb, 0, 255);
+  cv::GaussianBlur(rgb, rgb, cv::Size(0, 0), 6);
+  const auto jpeg = encode_rgb(rgb, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 95});
+  const cv::Mat full = decode_image(jpeg, "x.jpg", channels(3));
+  const cv::Size out(112, 112);
+  for (const cv::Rect box : {cv::Rect(0, 0, 640, 480), cv::Rect(101, 37, 300, 290), cv::Rect(333, 150, 230, 250)}) {
+    INFO("box " << box);
+    const int m = jpeg_scale_eighths(box.size(), out);
+    const cv::Mat scaled = decode_jpeg_region(jpeg, "x.jpg", box, 3, out);
+    // The region at M/8, edges rounded outwards: never smaller than the output it is resized to.
+    CHECK(scaled.cols >= out.width);
+    CHECK(scaled.rows >= out.height);
+    CHECK(std::abs(scaled.cols - box.width * m / 8.0) <= 1.0);
+    CHECK(std::abs(scaled.rows - box.height * m / 8.0) <= 1.0);
+    cv::Mat a, b, diff;
+    cv::resize(scaled, a, out, 0, 0, cv::INTER_AREA);
+    cv::resize(full(box), b, out, 0, 0, cv::INTER_AREA);
+    cv::absdiff(a, b, diff);
+    CHECK(cv::mean(diff)[0] < 2.0);  // of 255: the same picture
+  }
+  CHECK(jpeg_scale_eighths({640, 480}, out) < 8);  // the case above did scale
+}

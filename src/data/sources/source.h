@@ -32,6 +32,7 @@ struct DataProblem {
 struct DecodeOptions {
   int channels = 3;           // 1 (gray) or 3 (RGB)
   bool minmax_16bit = false;  // 16-bit images: per-image min-max stretch instead of x/257
+  bool dct_scaling = true;    // ROI decoding: also scale in the DCT domain (jpeg_region.h)
 };
 
 class Source {

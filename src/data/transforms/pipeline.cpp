@@ -71,7 +71,8 @@ cv::Mat Pipeline::run(const RawImage& raw, const DecodeOptions& decode, bool roi
     if (jpeg && jpeg->orientation == 1 && (jpeg->components == 1 || jpeg->components == 3) &&
         jpeg->width > 0 && jpeg->height > 0) {
       const CropPlan plan = steps_[0]->plan(cv::Size(jpeg->width, jpeg->height), rng);
-      image = decode_jpeg_region(raw.encoded, raw.name, plan.box, decode.channels);
+      image = decode_jpeg_region(raw.encoded, raw.name, plan.box, decode.channels,
+                                 decode.dct_scaling ? plan.out : cv::Size());
       steps_[0]->apply_planned(image, plan);
       first = 1;
     } else {
