@@ -5,7 +5,7 @@
 #include <optional>
 #include <unordered_map>
 
-#if __has_include(<ATen/cuda/CUDAGraph.h>) && __has_include(<cuda_runtime_api.h>)
+#if __has_include(<ATen/cuda/CUDAGraph.h>) && __has_include(<cuda_runtime_api.h>) && !defined(SOFTVIT_NO_CUDA_GRAPHS)
 #include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGeneratorImpl.h>
 #include <ATen/cuda/CUDAGraph.h>
@@ -46,9 +46,51 @@ std::string shape_of(const torch::Tensor& t) {
   return s + "]";
 }
 
+}  // namespace
+
+#ifdef SOFTVIT_CUDA_GRAPHS
+
+struct GraphedTrainStep::Graph {
+  // Declared first, destroyed last: `loss` below lives in its memory pool.
+  at::cuda::CUDAGraph graph;
+  c10::DeviceIndex device = 0;
+  torch::Tensor images, labels, targets;  // inputs each step copies into
+  std::vector<torch::Tensor> lr;          // per parameter group, filled before each replay
+  torch::Tensor loss;                     // written by each replay (the graph's pool)
+  std::vector<const void*> addresses;     // of the tensors the graph uses, when captured
+};
+
+namespace {
+
 bool same_shape(const torch::Tensor& a, const torch::Tensor& b) {
   if (a.defined() != b.defined()) return false;
   return !a.defined() || (a.sizes() == b.sizes() && a.scalar_type() == b.scalar_type());
+}
+
+// Where the tensors a captured step reads and writes live: parameters, gradients, buffers, EMA and
+// optimizer state. A graph replays raw addresses, so any of them replaced (a checkpoint loaded,
+// gradients set to none) means the graph must be captured again.
+std::vector<const void*> graph_tensor_addresses(const StepParts& parts) {
+  std::vector<const void*> out;
+  auto add = [&](const torch::Tensor& t) { out.push_back(t.defined() ? t.data_ptr() : nullptr); };
+  for (const auto& p : parts.model->parameters()) {
+    add(p);
+    add(p.grad());
+  }
+  for (const auto& b : parts.model->buffers()) add(b);
+  if (parts.ema) {
+    for (const auto& p : parts.ema->model().parameters()) add(p);
+    for (const auto& b : parts.ema->model().buffers()) add(b);
+  }
+  for (const auto& group : parts.optimizer->param_groups())
+    for (const auto& p : group.params()) {
+      const auto found = parts.optimizer->state().find(p.unsafeGetTensorImpl());
+      if (found == parts.optimizer->state().end()) continue;
+      const auto& adamw = static_cast<const torch::optim::AdamWParamState&>(*found->second);
+      add(adamw.exp_avg());
+      add(adamw.exp_avg_sq());
+    }
+  return out;
 }
 
 // What the warm-up steps change (weights, buffers, EMA, optimizer state), copied beforehand so
@@ -107,21 +149,6 @@ class StateSnapshot {
   std::vector<torch::Tensor> live_, saved_;
   std::unordered_map<void*, Moments> moments_;
 };
-
-}  // namespace
-
-#ifdef SOFTVIT_CUDA_GRAPHS
-
-struct GraphedTrainStep::Graph {
-  // Declared first, destroyed last: `loss` below lives in its memory pool.
-  at::cuda::CUDAGraph graph;
-  c10::DeviceIndex device = 0;
-  torch::Tensor images, labels, targets;  // inputs each step copies into
-  std::vector<torch::Tensor> lr;          // per parameter group, filled before each replay
-  torch::Tensor loss;                     // written by each replay (the graph's pool)
-};
-
-namespace {
 
 // `waiter` runs its later work only after what `producer` has queued so far.
 void wait_for(const c10::cuda::CUDAStream& waiter, const c10::cuda::CUDAStream& producer) {
@@ -203,7 +230,9 @@ void GraphedTrainStep::capture(const Batch& batch) {
     }
   }
   wait_for(current, side);
+  g->addresses = graph_tensor_addresses(parts);
   graph_ = std::move(g);
+  ++captures_;
   log::info(cat("train.cuda_graph: captured the training step for batches of ", shape_of(graph_->images),
                 " after ", warmup_steps_, " warm-up steps (undone)"));
 }
@@ -222,6 +251,10 @@ torch::Tensor GraphedTrainStep::replay(const Batch& batch, double lr) {
   return graph_->loss.clone();  // the next replay overwrites graph_->loss
 }
 
+bool GraphedTrainStep::still_valid() const {
+  return graph_tensor_addresses(eager_.parts()) == graph_->addresses;
+}
+
 bool GraphedTrainStep::fits(const Batch& batch) const {
   return same_shape(batch.images, graph_->images) && same_shape(batch.labels, graph_->labels) &&
          same_shape(batch.targets, graph_->targets);
@@ -237,6 +270,7 @@ void GraphedTrainStep::capture(const Batch&) {
 }
 torch::Tensor GraphedTrainStep::replay(const Batch&, double) { return {}; }
 bool GraphedTrainStep::fits(const Batch&) const { return false; }
+bool GraphedTrainStep::still_valid() const { return false; }
 
 #endif
 
@@ -256,6 +290,12 @@ void GraphedTrainStep::fall_back(const std::string& reason) {
 }
 
 torch::Tensor GraphedTrainStep::run(const Batch& batch, double lr) {
+  if (graph_ && fits(batch) && !still_valid()) {
+    log::info(
+        "train.cuda_graph: tensors the graph uses were replaced (a checkpoint loaded, or gradients "
+        "released); capturing the step again");
+    graph_.reset();
+  }
   if (fallback_reason_.empty() && !graph_) {
     try {
       capture(batch);

@@ -17,9 +17,10 @@
 // that waits for the host) is a TrainError naming the op's error, not a silent fallback: CUDA's
 // RNG state is left mid-capture by it.
 //
-// Create the step after any checkpoint is loaded: the graph holds the addresses of the parameters,
-// gradients and optimizer state, so loading new optimizer state after the first run() needs a new
-// step object.
+// The graph holds the addresses of the parameters, gradients, buffers, EMA and optimizer state:
+// before each replay they are compared with those at capture, and when any was replaced (optimizer
+// state loaded from a checkpoint, gradients set to none by optimizer.zero_grad()) the step is
+// captured again. Values may change freely in place (weights loaded with copy_).
 #pragma once
 #include <memory>
 #include <string>
@@ -39,6 +40,7 @@ class GraphedTrainStep : public TrainStep {
   const std::string& fallback_reason() const { return fallback_reason_; }
   int64_t replays() const { return replays_; }
   int64_t eager_steps() const { return eager_steps_; }
+  int64_t captures() const { return captures_; }
 
  private:
   struct Graph;  // CUDA-only state: the graph and its static tensors
@@ -46,13 +48,14 @@ class GraphedTrainStep : public TrainStep {
   void capture(const Batch& batch);
   torch::Tensor replay(const Batch& batch, double lr);
   bool fits(const Batch& batch) const;
+  bool still_valid() const;  // the tensors the graph uses are where they were at capture
 
   int warmup_steps_;
   EagerTrainStep eager_;  // keeps gradients in place: the graph holds their addresses
   std::unique_ptr<Graph> graph_;
   std::string fallback_reason_;
   bool warned_shape_ = false;
-  int64_t replays_ = 0, eager_steps_ = 0;
+  int64_t replays_ = 0, eager_steps_ = 0, captures_ = 0;
 };
 
 // A GraphedTrainStep when `cuda_graph` (it may still fall back), else an EagerTrainStep.

@@ -21,12 +21,13 @@ struct Case {
 struct Trace {
   std::vector<double> losses;
   std::vector<torch::Tensor> weights, ema;
-  int64_t replays = 0, eager_steps = 0;
+  int64_t replays = 0, eager_steps = 0, captures = 0;
   std::string kind;
 };
 
 // Seven steps from the same seed: five full batches, a short one (eager in the graphed run), a
-// full one again; learning rate, clipping, smoothing, EMA and drop-path all on.
+// full one again after the gradients were released (the graphed run captures again); learning
+// rate, clipping, smoothing, EMA and drop-path all on.
 Trace train(const Case& c, bool graphed) {
   const torch::Device device(torch::kCUDA, 0);
   torch::manual_seed(41);
@@ -61,6 +62,7 @@ Trace train(const Case& c, bool graphed) {
   for (int i = 0; i < 7; ++i) {
     const int64_t n = i == 5 ? 8 : 16;
     Batch batch{torch::randn({n, 3, 224, 224}).pin_memory(), torch::randint(0, 10, {n}, torch::kInt64), {}};
+    if (i == 6) optimizer->zero_grad();  // set to none: the graph's gradient addresses are gone
     t.losses.push_back(step->run(batch, 1e-3 * (1.0 + i)).item<double>());
   }
   for (const auto& p : model->parameters()) t.weights.push_back(p.detach().cpu());
@@ -68,6 +70,7 @@ Trace train(const Case& c, bool graphed) {
   if (auto* g = dynamic_cast<GraphedTrainStep*>(step.get())) {
     t.replays = g->replays();
     t.eager_steps = g->eager_steps();
+    t.captures = g->captures();
   }
   t.kind = step->kind();
   return t;
@@ -99,6 +102,7 @@ TEST_CASE("graphed step: on a GPU the CUDA graph gives the eager step's losses a
     CHECK(graphed.kind == "cuda_graph");
     CHECK(graphed.replays == 6);
     CHECK(graphed.eager_steps == 1);  // the short batch
+    CHECK(graphed.captures == 2);     // again after the gradients were released
     // Same kernels in the same order; only atomics in some backward kernels reorder sums.
     const double tolerance = c.bf16 ? 2e-2 : 1e-3;
     for (size_t i = 0; i < eager.losses.size(); ++i) {
