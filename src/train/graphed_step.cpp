@@ -31,6 +31,7 @@ FusedAdamW* fused_adamw(torch::optim::Optimizer* optimizer) { return dynamic_cas
 std::string why_not_graphable(const StepParts& p) {
   if (p.accum_steps > 1) return cat("needs train.accum_steps 1 (it is ", p.accum_steps, ")");
   if (!fused_adamw(p.optimizer)) return "needs the fused AdamW (optim.name adamw, optim.fused true)";
+  if (p.after_backward) return "does not capture the gradient hook after backward (distributed training)";
   if (!p.device.is_cuda()) return cat("needs a CUDA device (run.device is ", p.device.str(), ")");
 #ifdef SOFTVIT_CUDA_GRAPHS
   return "";
@@ -188,7 +189,7 @@ void GraphedTrainStep::capture(const Batch& batch) {
   };
 
   // Warm-up on the side stream that will capture, then undo it.
-  StateSnapshot snapshot(parts);
+  auto snapshot = std::make_unique<StateSnapshot>(parts);
   at::Generator generator = at::cuda::detail::getDefaultCUDAGenerator(g->device);  // a handle
   torch::Tensor rng_state;
   {
@@ -201,7 +202,8 @@ void GraphedTrainStep::capture(const Batch& batch) {
     for (int i = 0; i < warmup_steps_; ++i) step(/*count_on_host=*/true);
   }
   wait_for(current, side);
-  snapshot.restore();
+  snapshot->restore();
+  snapshot.reset();  // its copies are not needed while capturing
   {
     std::lock_guard<std::mutex> lock(generator.mutex());
     generator.set_state(rng_state);

@@ -71,6 +71,7 @@ torch::Tensor EagerTrainStep::run(const Batch& batch, double lr) {
   (accum > 1 ? loss / accum : loss).backward();
   if (++micro_ < accum) return loss.detach();
   micro_ = 0;
+  if (parts_.after_backward) parts_.after_backward();
   step_ops::clip_gradients(parts_);
   parts_.optimizer->step();
   step_ops::update_ema(parts_);

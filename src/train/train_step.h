@@ -5,6 +5,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 
 #include "data/batch.h"
@@ -25,6 +26,9 @@ struct StepParts {
   bool bf16 = false;           // autocast to bf16 on CUDA
   bool channels_last = false;  // 4-D input batches in channels-last layout
   int accum_steps = 1;         // micro-batches per optimizer step
+  // Called once per optimizer step, after the last backward and before clipping: e.g. averaging the
+  // gradients across processes. A step with this hook is not graphed (GraphedTrainStep falls back).
+  std::function<void()> after_backward;
 };
 
 class TrainStep {

@@ -200,4 +200,38 @@ TEST_CASE("graphed step: on the CPU and with accumulation it falls back to the e
   parts.optimizer = sgd.get();
   CHECK(GraphedTrainStep(parts).fallback_reason().find("fused AdamW") != std::string::npos);
   CHECK(make_train_step(parts, /*cuda_graph=*/false)->kind() == "eager");
+  parts.optimizer = optimizer.get();
+  parts.after_backward = [] {};
+  CHECK(GraphedTrainStep(parts).fallback_reason().find("after backward") != std::string::npos);
+}
+
+TEST_CASE("train step: the gradient hook runs once per optimizer step before clipping", "[train][step]") {
+  SingleThread one_thread;
+  torch::manual_seed(15);
+  auto model = small_vit();
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(1.0));  // plain: w -= lr g
+  StepParts parts;
+  parts.model = model.get();
+  parts.optimizer = &sgd;
+  parts.accum_steps = 2;
+  parts.clip_grad = 1.0;
+  int calls = 0;
+  parts.after_backward = [&] {
+    ++calls;
+    for (auto& p : model->parameters())  // huge gradients: only clipping after the hook bounds the update
+      if (p.grad().defined()) p.mutable_grad().mul_(1e6);
+  };
+  EagerTrainStep step(parts);
+  const auto data = batches(4, 4);
+  for (int s = 0; s < 2; ++s) {
+    std::vector<torch::Tensor> before;
+    for (const auto& p : model->parameters()) before.push_back(p.detach().clone());
+    step.run(data[2 * s], 0.1);
+    step.run(data[2 * s + 1], 0.1);
+    CHECK(calls == s + 1);
+    double moved = 0;  // lr 0.1 times a gradient clipped to norm 1
+    auto after = model->parameters();
+    for (size_t i = 0; i < after.size(); ++i) moved += (after[i] - before[i]).pow(2).sum().item<double>();
+    CHECK(std::sqrt(moved) == Approx(0.1).epsilon(1e-4));
+  }
 }
