@@ -76,11 +76,15 @@ Trace train(const Case& c, bool graphed) {
   return t;
 }
 
-double max_relative_difference(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
-  double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    worst = std::max(worst, ((a[i] - b[i]).abs().max() / (b[i].abs().max() + 1e-12)).item<double>());
-  return worst;
+// ||a - b|| / ||b|| over all tensors together: a few parameters with no true gradient (the key
+// bias of softmax attention) take AdamW steps of rounding noise, so per-tensor maxima would not do.
+double relative_difference(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  double diff = 0, norm = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff += (a[i] - b[i]).double_().pow(2).sum().item<double>();
+    norm += b[i].double_().pow(2).sum().item<double>();
+  }
+  return std::sqrt(diff / std::max(norm, 1e-30));
 }
 
 }  // namespace
@@ -110,7 +114,7 @@ TEST_CASE("graphed step: on a GPU the CUDA graph gives the eager step's losses a
       CHECK(std::isfinite(graphed.losses[i]));
       CHECK(graphed.losses[i] == Approx(eager.losses[i]).epsilon(tolerance));
     }
-    CHECK(max_relative_difference(graphed.weights, eager.weights) < (c.bf16 ? 5e-2 : 1e-3));
-    CHECK(max_relative_difference(graphed.ema, eager.ema) < (c.bf16 ? 5e-2 : 1e-3));
+    CHECK(relative_difference(graphed.weights, eager.weights) < (c.bf16 ? 1e-2 : 1e-3));
+    CHECK(relative_difference(graphed.ema, eager.ema) < (c.bf16 ? 1e-2 : 1e-3));
   }
 }
