@@ -81,8 +81,8 @@ Trace train(const Case& c, bool graphed) {
 double relative_difference(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
   double diff = 0, norm = 0;
   for (size_t i = 0; i < a.size(); ++i) {
-    diff += (a[i] - b[i]).double_().pow(2).sum().item<double>();
-    norm += b[i].double_().pow(2).sum().item<double>();
+    diff += (a[i] - b[i]).to(torch::kFloat64).pow(2).sum().item<double>();
+    norm += b[i].to(torch::kFloat64).pow(2).sum().item<double>();
   }
   return std::sqrt(diff / std::max(norm, 1e-30));
 }
