@@ -11,7 +11,8 @@
 // default CUDA generator, whose Philox offsets CUDAGraph advances at each replay.
 //
 // Falls back to EagerTrainStep, saying why in the log, when the step cannot be graphed: not CUDA,
-// accum_steps > 1, an optimizer other than the fused AdamW, a build without CUDA graphs. A batch
+// accum_steps > 1, an optimizer other than the fused AdamW, a gradient hook after backward
+// (StepParts::after_backward, distributed training), a build without CUDA graphs. A batch
 // whose shapes differ from the captured ones (a last partial batch) runs eagerly on its own; later
 // batches of the captured shapes replay the graph again. A capture that fails (an op in the step
 // that waits for the host) is a TrainError naming the op's error, not a silent fallback: CUDA's
