@@ -22,44 +22,63 @@ struct Args {
   std::vector<int64_t> sweep;
   bool channels_last = false;
   std::string profile;
+  bool cuda_graph = false;
 };
+
+// One table row: a model built fresh, so that each row starts from the same memory.
+void bench_row(const Args& a, const std::string& mode, int64_t px, bool cuda_graph, const std::string& profile,
+               nlohmann::json& rows) {
+  RunConfig config = parse_config("{}", "bench", a.overrides);
+  config.model.name = a.model;
+  config.model.num_classes = static_cast<int>(a.classes);
+  ModelPtr model = build_model(config.model, a.classes, 3);
+  StepBenchmarkOptions o;
+  o.mode = mode;
+  o.batch_size = a.batch;
+  o.img_size = px;
+  o.bf16 = a.precision == "bf16";
+  o.channels_last = a.channels_last;
+  o.cuda_graph = cuda_graph;
+  o.warmup_steps = a.warmup;
+  o.steps = a.steps;
+  o.device = a.device;
+  if (!profile.empty()) {
+    o.profile_steps = std::min<int64_t>(a.steps, 10);
+    o.profile_trace = profile;
+  }
+  const auto r = benchmark_steps(*model, o);
+  std::string step = "-";  // train: how the steps ran (a graph request may fall back to eager)
+  if (mode == "train") step = (r.out_of_memory ? cuda_graph : r.step_kind == "cuda_graph") ? "graph" : "eager";
+  if (r.out_of_memory)
+    std::printf("%-6s %-16s %5lld %6lld %6s %-6s %10s %10s %9s\n", mode.c_str(), a.model.c_str(), (long long)px,
+                (long long)a.batch, a.precision.c_str(), step.c_str(), "OOM", "-", "-");
+  else
+    std::printf("%-6s %-16s %5lld %6lld %6s %-6s %10.1f %10.2f %9.2f\n", mode.c_str(), a.model.c_str(),
+                (long long)px, (long long)a.batch, a.precision.c_str(), step.c_str(), r.img_s, r.ms_per_step,
+                r.peak_gib);
+  if (!r.profile.empty()) std::printf("%s", r.profile.c_str());
+  std::fflush(stdout);
+  rows.push_back({{"mode", mode}, {"model", a.model}, {"img_size", px}, {"batch", a.batch},
+                  {"precision", a.precision}, {"device", a.device}, {"step", step},
+                  {"channels_last", a.channels_last}, {"img_s", r.img_s}, {"ms_per_step", r.ms_per_step},
+                  {"peak_gib", r.peak_gib}, {"oom", r.out_of_memory}});
+}
 
 void run(const Args& a, const std::string& mode) {
   set_threads(0);
   const std::vector<int64_t> sizes = a.sweep.empty() ? std::vector<int64_t>{a.img_size} : a.sweep;
   nlohmann::json rows = nlohmann::json::array();
-  std::printf("%-6s %-16s %5s %6s %6s %10s %10s %9s\n", "mode", "model", "px", "batch", "prec", "img/s", "ms/step",
-              "peak GiB");
+  std::printf("%-6s %-16s %5s %6s %6s %-6s %10s %10s %9s\n", "mode", "model", "px", "batch", "prec", "step",
+              "img/s", "ms/step", "peak GiB");
   for (int64_t px : sizes) {
-    RunConfig config = parse_config("{}", "bench", a.overrides);
-    config.model.name = a.model;
-    config.model.num_classes = static_cast<int>(a.classes);
-    ModelPtr model = build_model(config.model, a.classes, 3);
-    StepBenchmarkOptions o;
-    o.mode = mode;
-    o.batch_size = a.batch;
-    o.img_size = px;
-    o.bf16 = a.precision == "bf16";
-    o.channels_last = a.channels_last;
-    o.warmup_steps = a.warmup;
-    o.steps = a.steps;
-    o.device = a.device;
-    if (!a.profile.empty()) {
-      o.profile_steps = std::min<int64_t>(a.steps, 10);
-      o.profile_trace = sizes.size() == 1 ? a.profile : cat(a.profile, ".", px, "px.json");
-    }
-    const auto r = benchmark_steps(*model, o);
-    if (r.out_of_memory)
-      std::printf("%-6s %-16s %5lld %6lld %6s %10s %10s %9s\n", mode.c_str(), a.model.c_str(), (long long)px,
-                  (long long)a.batch, a.precision.c_str(), "OOM", "-", "-");
-    else
-      std::printf("%-6s %-16s %5lld %6lld %6s %10.1f %10.2f %9.2f\n", mode.c_str(), a.model.c_str(), (long long)px,
-                  (long long)a.batch, a.precision.c_str(), r.img_s, r.ms_per_step, r.peak_gib);
-    if (!r.profile.empty()) std::printf("%s", r.profile.c_str());
-    std::fflush(stdout);
-    rows.push_back({{"mode", mode}, {"model", a.model}, {"img_size", px}, {"batch", a.batch},
-                    {"precision", a.precision}, {"device", a.device}, {"img_s", r.img_s},
-                    {"ms_per_step", r.ms_per_step}, {"peak_gib", r.peak_gib}, {"oom", r.out_of_memory}});
+    // Each profiled row writes its own trace: FILE, or FILE.<px>px[.graph].json for several rows.
+    auto trace = [&](bool graph) {
+      if (a.profile.empty()) return std::string();
+      if (sizes.size() == 1 && !a.cuda_graph) return a.profile;
+      return cat(a.profile, ".", px, "px", graph ? ".graph" : "", ".json");
+    };
+    bench_row(a, mode, px, /*cuda_graph=*/false, trace(false), rows);
+    if (a.cuda_graph && mode == "train") bench_row(a, mode, px, /*cuda_graph=*/true, trace(true), rows);
   }
   if (!a.json.empty()) write_file_atomic(a.json, rows.dump(2) + "\n");
 }
@@ -76,7 +95,9 @@ void add_steps_command(CLI::App& bench, const std::string& mode, const std::stri
   cmd->add_option("--warmup", args->warmup, "untimed steps first");
   cmd->add_option("--steps", args->steps, "timed steps");
   cmd->add_option("--classes", args->classes, "classes of the head");
-  cmd->add_flag("--channels-last", args->channels_last, "feed channels-last images");
+  cmd->add_flag("--channels-last", args->channels_last, "conv weights and images in channels-last layout");
+  if (mode == "train")
+    cmd->add_flag("--cuda-graph", args->cuda_graph, "also time the step replayed as a CUDA graph (a second row)");
   cmd->add_option("--set", args->overrides, "model overrides, e.g. model.attention=soft (repeatable)");
   cmd->add_option("--json", args->json, "also write the rows as JSON here");
   cmd->add_option("--profile", args->profile,

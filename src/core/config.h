@@ -105,6 +105,8 @@ struct TrainSection {
   std::string precision = "fp32";          // fp32 | bf16 (autocast on CUDA, fp32 weights)
   double ema_decay = 0.0;                  // 0: no EMA
   int early_stop_patience = 0;             // epochs without improvement; 0: off
+  bool cuda_graph = false;     // CUDA: capture the whole step in a CUDA graph (static shapes, accum 1)
+  bool channels_last = false;  // CUDA: conv weights and input batches in channels-last layout
 };
 
 struct CheckpointSection {

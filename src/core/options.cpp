@@ -92,6 +92,8 @@ Schema build_schema() {
   SOFTVIT_OPTION(train.precision, "fp32 | bf16 (autocast on CUDA; weights stay fp32)");
   SOFTVIT_OPTION(train.ema_decay, "decay of the weight EMA evaluated beside the model; 0: off");
   SOFTVIT_OPTION(train.early_stop_patience, "stop after this many epochs without a better best metric; 0: off");
+  SOFTVIT_OPTION(train.cuda_graph, "CUDA: replay each training step as one CUDA graph (accum_steps 1)");
+  SOFTVIT_OPTION(train.channels_last, "CUDA: conv weights and input batches in channels-last layout");
 
   SOFTVIT_OPTION(checkpoint.best_metric, "metric of best.pt: val_top1 | val_loss | ema_val_top1 | ema_val_loss");
   SOFTVIT_OPTION(checkpoint.keep_top_k, "also keep the k best epochs as checkpoints/epoch_NNN.pt");

@@ -5,8 +5,10 @@
 
 #include <chrono>
 
+#include "models/channels_last.h"
 #include "train/autocast.h"
 #include "train/device.h"
+#include "train/graphed_step.h"
 #include "train/optimizer.h"
 #include "train/step_profiler.h"
 
@@ -38,24 +40,32 @@ double time_ms(const torch::Device& device, int64_t steps, Body body) {
 StepBenchmarkResult benchmark_steps(Model& model, const StepBenchmarkOptions& o) {
   const torch::Device device = parse_device(o.device);
   model.to(device);
-  // Channels-last applies to the input images; parameters keep their layout.
-  auto format = o.channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
-  auto images = torch::randn({o.batch_size, o.in_chans, o.img_size, o.img_size}, torch::TensorOptions(device))
-                    .contiguous(format);
-  auto labels = torch::randint(0, model.num_classes(), {o.batch_size}, torch::TensorOptions(device).dtype(torch::kInt64));
+  if (o.channels_last) convert_to_channels_last(model);
+  auto images = torch::randn({o.batch_size, o.in_chans, o.img_size, o.img_size}, torch::TensorOptions(device));
+  if (o.channels_last) images = channels_last_input(images);  // once, not in every timed step
+  auto labels =
+      torch::randint(0, model.num_classes(), {o.batch_size}, torch::TensorOptions(device).dtype(torch::kInt64));
   OptimSection optim;
   auto optimizer = make_optimizer(optim, model);
   const bool train = o.mode == "train";
   model.train(train);
 
+  std::unique_ptr<TrainStep> train_step;
+  if (train) {
+    StepParts parts;
+    parts.model = &model;
+    parts.optimizer = optimizer.get();
+    parts.device = device;
+    parts.bf16 = o.bf16;
+    parts.channels_last = o.channels_last;
+    train_step = make_train_step(parts, o.cuda_graph);
+  }
+  const Batch batch{images, labels, torch::Tensor()};
   auto step = [&] {
-    AutocastScope autocast(device, o.bf16);
     if (train) {
-      optimizer->zero_grad();
-      auto loss = torch::nn::functional::cross_entropy(model.forward(images), labels);
-      loss.backward();
-      optimizer->step();
+      train_step->run(batch, optim.lr);
     } else {
+      AutocastScope autocast(device, o.bf16);
       torch::NoGradGuard no_grad;
       model.forward(images);
     }
@@ -63,14 +73,17 @@ StepBenchmarkResult benchmark_steps(Model& model, const StepBenchmarkOptions& o)
 
   StepBenchmarkResult r;
   try {
-    for (int64_t i = 0; i < o.warmup_steps; ++i) step();
+    // The peak covers the warm-up: a CUDA graph's activations are allocated while it is captured.
     if (device.is_cuda()) torch::cuda::synchronize();
     reset_peak_gpu_bytes(device);
+    for (int64_t i = 0; i < o.warmup_steps; ++i) step();
+    if (device.is_cuda()) torch::cuda::synchronize();
     const double ms = time_ms(device, o.steps, step);
     r.steps = o.steps;
     r.ms_per_step = ms / o.steps;
     r.img_s = o.batch_size * 1000.0 / r.ms_per_step;
     if (o.profile_steps > 0) r.profile = profile_steps(device, o.profile_steps, step, o.profile_trace).table;
+    if (train_step) r.step_kind = train_step->kind();
   } catch (const c10::OutOfMemoryError&) {
     r.out_of_memory = true;
   }
