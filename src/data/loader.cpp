@@ -47,6 +47,15 @@ Loader::Loader(SourcePtr source, LoaderConfig options)
     const double std = options_.std[std::min<size_t>(ch, options_.std.size() - 1)];
     for (int v = 0; v < 256; ++v) lut_[ch][v] = static_cast<float>((v / 255.0 - mean) / std);
   }
+  if (options_.device.is_cuda()) {  // 255 mean and 255 std as 1 x C x 1 x 1, on the device once
+    const auto c = options_.decode.channels;
+    auto stat = [&](const std::vector<double>& v) {
+      auto t = torch::tensor(v, torch::kFloat32).mul_(255.0);
+      return (t.numel() == 1 ? t.expand({c}).contiguous() : t).to(options_.device).view({1, -1, 1, 1});
+    };
+    device_mean_ = stat(options_.mean);
+    device_std_ = stat(options_.std);
+  }
   options_.mixup.classes = static_cast<int64_t>(source_->classes().size());
   for (const auto& p : source_->problems()) log::warn(cat("data: skipped ", p.file, ": ", p.reason));
 
@@ -238,14 +247,14 @@ Loader::Pending Loader::build(int64_t epoch, int64_t batch, const std::vector<Ep
     }
     if (source_->multi_label()) {
       const auto classes = static_cast<int64_t>(source_->classes().size());
-      pending.labels = torch::empty({n, classes}, torch::kInt64);
+      pending.labels = torch::empty({n, classes}, torch::TensorOptions(torch::kInt64).pinned_memory(cuda));
       auto acc = pending.labels.accessor<int64_t, 2>();
       for (int64_t i = 0; i < n; ++i) {
         const auto row = source_->labels(samples[static_cast<size_t>(i)].index);
         for (int64_t k = 0; k < classes; ++k) acc[i][k] = row[static_cast<size_t>(k)];
       }
     } else {
-      pending.labels = torch::empty({n}, torch::kInt64);
+      pending.labels = torch::empty({n}, torch::TensorOptions(torch::kInt64).pinned_memory(cuda));
       auto* y = pending.labels.data_ptr<int64_t>();
       for (int64_t i = 0; i < n; ++i) y[i] = source_->label(samples[static_cast<size_t>(i)].index);
     }
@@ -270,16 +279,11 @@ Loader::Pending Loader::build(int64_t epoch, int64_t batch, const std::vector<Ep
 Batch Loader::finish(Pending& pending) const {
   if (pending.finished) return Batch{pending.images, pending.labels, pending.targets};
   // CUDA: normalise on the device, (x - 255 mean) / (255 std), then erase and mix there.
-  const auto c = pending.pixels.size(1);
-  auto stat = [&](const std::vector<double>& v) {
-    auto t = torch::tensor(v, torch::kFloat32).mul_(255.0);
-    return (t.numel() == 1 ? t.expand({c}).contiguous() : t).to(options_.device).view({1, -1, 1, 1});
-  };
   Batch batch;
   batch.images = pending.pixels.to(options_.device, /*non_blocking=*/true)
                      .to(torch::kFloat32)
-                     .sub_(stat(options_.mean))
-                     .div_(stat(options_.std));
+                     .sub_(device_mean_)
+                     .div_(device_std_);
   batch.labels = pending.labels.to(options_.device, /*non_blocking=*/true);
   apply_erase(batch.images, pending.erase);
   apply_mix(batch.images, pending.mix);

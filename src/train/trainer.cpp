@@ -12,12 +12,14 @@
 #include "eval/evaluate.h"
 #include "eval/plots.h"
 #include "log/log.h"
+#include "models/channels_last.h"
 #include "models/registry.h"
 #include "models/weights.h"
 #include "train/autocast.h"
 #include "train/checkpoint.h"
 #include "train/device.h"
 #include "train/ema.h"
+#include "train/graphed_step.h"
 #include "train/losses.h"
 #include "train/optimizer.h"
 #include "train/run_log.h"
@@ -80,6 +82,7 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   LrSchedule schedule_;
   LossOptions loss_options_;
+  std::unique_ptr<TrainStep> step_;  // forward, backward, clipping, optimizer and EMA: eager or a CUDA graph
   std::unique_ptr<RunLog> run_log_;
   int64_t steps_per_epoch_ = 0;  // optimizer steps
   CheckpointInfo state_;  // progress: epoch, step, best metric, top-k
@@ -120,6 +123,10 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
     ema_ = std::make_unique<ModelEma>(build_model(config_.model, classes, train_loader_->channels()), *model_,
                                       config_.train.ema_decay);
     ema_->model().to(device_);
+  }
+  if (config_.train.channels_last && device_.is_cuda()) {
+    convert_to_channels_last(*model_);
+    if (ema_) convert_to_channels_last(ema_->model());
   }
   log::info(cat("model: ", model_->name(), ", ", count_parameters(*model_), " parameters, device ", device_.str(),
                 ", ", threads, " threads", bf16_ && device_.is_cuda() ? ", bf16 autocast" : ""));
@@ -166,6 +173,18 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
                   state_.step));
   }
   first_step_ = state_.step;
+
+  StepParts parts;  // after any checkpoint load: a graph captures the tensors as they are now
+  parts.model = model_.get();
+  parts.optimizer = optimizer_.get();
+  parts.ema = ema_.get();
+  parts.loss = loss_options_;
+  parts.clip_grad = config_.train.clip_grad;
+  parts.device = device_;
+  parts.bf16 = bf16_;
+  parts.channels_last = config_.train.channels_last && device_.is_cuda();
+  parts.accum_steps = config_.train.accum_steps;
+  step_ = make_train_step(parts, config_.train.cuda_graph);
   run_log_ = std::make_unique<RunLog>(run_dir_);
   result_.run_dir = run_dir_;
 }
@@ -212,21 +231,9 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
     epoch_wait_s += wait_s;
     if (!batch) break;
     const bool first_micro = batch_index % accum == 0, last_micro = batch_index % accum == accum - 1;
-    if (first_micro) {
-      lr_ = schedule_.at(state_.step);
-      set_learning_rate(*optimizer_, lr_);
-      optimizer_->zero_grad();
-    }
-    auto images = batch->images.to(device_, /*non_blocking=*/true);
-    auto labels = batch->labels.to(device_, /*non_blocking=*/true);
-    torch::Tensor loss;
-    {
-      AutocastScope autocast(device_, bf16_);
-      const auto targets = batch->targets.defined() ? batch->targets.to(device_, true) : torch::Tensor();
-      loss = classification_loss(model_->forward(images), labels, targets, loss_options_);
-    }
-    (loss / accum).backward();
-    const int64_t n = labels.size(0);
+    if (first_micro) lr_ = schedule_.at(state_.step);
+    const torch::Tensor loss = step_->run(*batch, lr_);
+    const int64_t n = batch->labels.size(0);
     epoch_loss += loss.detach() * n;
     window_loss += loss.detach() * n;
     epoch_images += n;
@@ -241,9 +248,6 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
     }
     if (!last_micro) continue;
 
-    if (config_.train.clip_grad > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.train.clip_grad);
-    optimizer_->step();
-    if (ema_) ema_->update(*model_);
     ++state_.step;
 
     const int64_t step_in_epoch = (batch_index + 1) / accum;
