@@ -19,6 +19,6 @@ fi
 export PKG_CONFIG_PATH=/tmp/libzip/lib/pkgconfig:/tmp/libzip/lib64/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 BUILD_DIR=${BUILD_DIR:-build-gpu}
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTORCH_CUDA_ARCH_LIST=9.0 \
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTORCH_CUDA_ARCH_LIST=9.0 -DCMAKE_CUDA_ARCHITECTURES=90 \
   -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;/tmp/opencv;/tmp/libzip" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"

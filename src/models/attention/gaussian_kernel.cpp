@@ -1,8 +1,16 @@
 #include "models/attention/gaussian_kernel.h"
 
+#include "kernels/gaussian_kernel.h"
 #include "models/attention/precision.h"
 
 namespace softvit {
+
+torch::Tensor gaussian_kernel(const torch::Tensor& q, const torch::Tensor& k) {
+  if (kernels::fused_gaussian_supported(q, k)) return kernels::fused_gaussian_kernel(q, k);
+  return reference::gaussian_kernel(q, k);
+}
+
+namespace reference {
 
 torch::Tensor squared_distance(const torch::Tensor& q, const torch::Tensor& k) {
   NoAutocast fp32;
@@ -17,4 +25,5 @@ torch::Tensor gaussian_kernel(const torch::Tensor& q, const torch::Tensor& k) {
   return torch::exp(-0.5 * squared_distance(q, k));
 }
 
+}  // namespace reference
 }  // namespace softvit
