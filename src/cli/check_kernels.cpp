@@ -9,7 +9,9 @@
 //   - one SOFT attention layer end to end (fused against reference, both against fp64).
 // Errors: forward of the Gaussian kernel as max |fused - ref| (values lie in (0, 1]); gradients and
 // the Newton inverse as max |fused - ref| / max |ref| (norm-wise relative). Prints a table, writes
-// the rows as JSON with --json, and exits non-zero when any row fails.
+// the rows as JSON with --json, and exits non-zero when any row fails. --quick: the small kernel
+// cases only (for compute-sanitizer); --cpu-dry-run: the harness itself on the CPU, the reference
+// paths standing in for the fused kernels (a CI test runs it).
 #include <c10/core/Event.h>
 #include <c10/core/impl/DeviceGuardImplInterface.h>
 #include <nlohmann/json.hpp>
@@ -51,6 +53,28 @@ struct Args {
   std::string json;
   int repeats = 20;
   bool quick = false;  // the small kernel cases only: no timing, no layer (for compute-sanitizer)
+  bool cpu_dry_run = false;
+};
+
+// What is checked: the fused CUDA kernels or, for --cpu-dry-run (a self-test of this harness that
+// runs in CI), the reference paths on the CPU standing in for them.
+struct Target {
+  bool dry_run = false;
+  torch::Device device{torch::kCUDA};
+
+  torch::Tensor gaussian(const torch::Tensor& q, const torch::Tensor& k) const {
+    return dry_run ? reference::gaussian_kernel(q, k) : kernels::fused_gaussian_kernel(q, k);
+  }
+  torch::Tensor gaussian_forward(const torch::Tensor& q, const torch::Tensor& k) const {
+    return dry_run ? reference::gaussian_kernel(q, k) : kernels::gaussian_forward_cuda(q, k);
+  }
+  torch::Tensor newton(const torch::Tensor& a, const NewtonOptions& o) const {
+    return dry_run ? newton_pinv_value(a, o) : kernels::newton_pinv_cuda(a, o.iterations, o.regularization);
+  }
+  void synchronize() const {
+    if (device.is_cuda()) torch::cuda::synchronize();
+  }
+  bool timed(const Args& a) const { return !dry_run && !a.quick; }
 };
 
 struct Row {
@@ -120,8 +144,9 @@ struct Precision {
   torch::ScalarType q, k;
 };
 
-void check_gaussian(const GaussianCase& c, const Precision& p, const Args& a, std::vector<Row>& rows) {
-  const auto cuda = torch::TensorOptions().device(torch::kCUDA);
+void check_gaussian(const GaussianCase& c, const Precision& p, const Args& a, const Target& target,
+                    std::vector<Row>& rows) {
+  const auto cuda = torch::TensorOptions().device(target.device);
   const double scale = 1.0 / std::sqrt(static_cast<double>(c.d));
   auto q0 = torch::randn(with(c.batch, {c.n, c.d}), cuda) * scale;
   auto k0 = torch::randn(with(c.batch, {c.m, c.d}), cuda) * scale;
@@ -141,9 +166,9 @@ void check_gaussian(const GaussianCase& c, const Precision& p, const Args& a, st
 
   kernels::set_poison_outputs(true);
   auto qf = q.detach().requires_grad_(true), kf = k.detach().requires_grad_(true);
-  const auto out = kernels::fused_gaussian_kernel(qf, kf);
+  const auto out = target.gaussian(qf, kf);
   out.backward(dout);
-  torch::cuda::synchronize();
+  target.synchronize();
   kernels::set_poison_outputs(false);
 
   const auto shape = shape_text(c.batch, cat("n=", c.n, " m=", c.m, " d=", c.d));
@@ -153,15 +178,15 @@ void check_gaussian(const GaussianCase& c, const Precision& p, const Args& a, st
                     rel_error(q32.grad(), q64.grad()));
   Row dk = make_row("gaussian dk", shape, p.name, kf.grad(), rel_error(kf.grad(), k64.grad()), bound(p.k),
                     rel_error(k32.grad(), k64.grad()));
-  if (c.big) {
+  if (c.big && target.timed(a)) {
     torch::NoGradGuard no_grad;
-    fwd.fused_ms = median_ms([&] { kernels::gaussian_forward_cuda(q, k); }, a.repeats);
+    fwd.fused_ms = median_ms([&] { target.gaussian_forward(q, k); }, a.repeats);
     fwd.reference_ms = median_ms([&] { reference::gaussian_kernel(q, k); }, a.repeats);
   }
-  if (c.big) {  // forward + backward, on the dq row
+  if (c.big && target.timed(a)) {  // forward + backward, on the dq row
     auto step = [&](bool fused) {
       auto qg = q.detach().requires_grad_(true), kg = k.detach().requires_grad_(true);
-      const auto o = fused ? kernels::fused_gaussian_kernel(qg, kg) : reference::gaussian_kernel(qg, kg);
+      const auto o = fused ? target.gaussian(qg, kg) : reference::gaussian_kernel(qg, kg);
       torch::autograd::grad({o}, {qg, kg}, {dout});
     };
     dq.fused_ms = median_ms([&] { step(true); }, a.repeats);
@@ -173,8 +198,8 @@ void check_gaussian(const GaussianCase& c, const Precision& p, const Args& a, st
 }
 
 void check_newton(const std::vector<int64_t>& batch, int64_t m, bool big, torch::ScalarType dtype,
-                  const Args& a, std::vector<Row>& rows) {
-  const auto cuda = torch::TensorOptions().device(torch::kCUDA);
+                  const Args& a, const Target& target, std::vector<Row>& rows) {
+  const auto cuda = torch::TensorOptions().device(target.device);
   // SOFT's landmark kernel matrices: points at the queries' scale (some near-singular).
   const auto x = torch::randn(with(batch, {m, 32}), cuda) * (0.5 / std::sqrt(32.0));
   const auto a32 = reference::gaussian_kernel(x, x).to(dtype);
@@ -184,14 +209,14 @@ void check_newton(const std::vector<int64_t>& batch, int64_t m, bool big, torch:
   const auto ref32 = newton_pinv_value(a32, o);
   kernels::set_fused_kernels_enabled(true);
   kernels::set_poison_outputs(true);
-  const auto got = kernels::newton_pinv_cuda(a32, o.iterations, o.regularization);
-  torch::cuda::synchronize();
+  const auto got = target.newton(a32, o);
+  target.synchronize();
   kernels::set_poison_outputs(false);
   Row r = make_row("newton pinv", shape_text(batch, cat("m=", m, " it=", o.iterations)),
                    dtype == torch::kFloat ? "fp32" : "bf16", got, rel_error(got, ref), kNewtonRel,
                    rel_error(ref32, ref));
-  if (big) {
-    r.fused_ms = median_ms([&] { kernels::newton_pinv_cuda(a32, o.iterations, o.regularization); }, a.repeats);
+  if (big && target.timed(a)) {
+    r.fused_ms = median_ms([&] { target.newton(a32, o); }, a.repeats);
     kernels::set_fused_kernels_enabled(false);
     r.reference_ms = median_ms([&] { newton_pinv_value(a32, o); }, a.repeats);
     kernels::set_fused_kernels_enabled(true);
@@ -203,18 +228,23 @@ void check_newton(const std::vector<int64_t>& batch, int64_t m, bool big, torch:
 // the output and input gradient in fp32 with the fused kernels and with the reference paths, both
 // against the layer in fp64. Passes when the fused error is within twice the reference's (plus a
 // little): fusing must not make the layer less accurate. Times the bf16 autocast step of both.
-void check_soft_layer(const Args& a, std::vector<Row>& rows) {
+void check_soft_layer(const Args& a, const Target& target, std::vector<Row>& rows) {
   AttentionOptions o;
   o.dim = 64, o.num_heads = 2, o.sr_ratio = 8, o.local_conv = 3, o.landmark_count = 49;
   auto layer = make_attention("soft", o);
-  const int64_t batch = 8, side = 56;
-  const auto cuda = torch::TensorOptions().device(torch::kCUDA);
+  layer->to(target.device);
+  auto clear_grads = [&] {  // each run starts from none (and the dtype changes between runs)
+    for (auto& p : layer->parameters()) p.mutable_grad() = torch::Tensor();
+  };
+  const int64_t batch = target.dry_run ? 1 : 8, side = 56;
+  const auto cuda = torch::TensorOptions().device(target.device);
   const auto x0 = torch::randn({batch, side * side, o.dim}, cuda);
   const auto dy = torch::randn({batch, side * side, o.dim}, cuda);
   auto run = [&](torch::ScalarType t, bool fused) {
     kernels::set_fused_kernels_enabled(fused);
+    clear_grads();
     layer->to(t);
-    auto x = x0.to(t).requires_grad_(true);
+    auto x = x0.to(t).detach().requires_grad_(true);  // a fresh leaf: to() is a no-op for fp32
     auto y = layer->forward(x, side, side);
     y.backward(dy.to(t));
     kernels::set_fused_kernels_enabled(true);
@@ -229,11 +259,12 @@ void check_soft_layer(const Args& a, std::vector<Row>& rows) {
                           y_ref_err));
   Row grad = make_row("soft layer dx", shape, "fp32", g_fused, rel_error(g_fused, g64), 2 * g_ref_err + 1e-5,
                       g_ref_err);
-  {  // a bf16 training step of the layer at batch 128
+  if (target.timed(a)) {  // a bf16 training step of the layer at batch 128
     layer->to(torch::kFloat32);
     const auto xb = torch::randn({128, side * side, o.dim}, cuda), dyb = torch::randn_like(xb);
     auto step = [&](bool fused) {
       kernels::set_fused_kernels_enabled(fused);
+      clear_grads();
       AutocastScope autocast(xb.device(), true);
       auto x = xb.detach().requires_grad_(true);
       layer->forward(x, side, side).backward(dyb);
@@ -266,9 +297,15 @@ void print_rows(const std::vector<Row>& rows) {
 }
 
 void run(const Args& a) {
-  if (!kernels::cuda_kernels_compiled())
+  Target target;
+  if (a.cpu_dry_run) {
+    target.dry_run = true;
+    target.device = torch::kCPU;
+  } else if (!kernels::cuda_kernels_compiled()) {
     throw ConfigError("check kernels: this build has no CUDA kernels (nvcc was not found at configure time)");
-  if (!torch::cuda::is_available()) throw ConfigError("check kernels: no CUDA device");
+  } else if (!torch::cuda::is_available()) {
+    throw ConfigError("check kernels: no CUDA device");
+  }
   torch::manual_seed(0);
   const std::vector<GaussianCase> gaussian = {
       {{1}, 1, 1, 3, false},          {{1}, 7, 5, 17, false},        {{2, 3}, 33, 49, 17, false},
@@ -281,17 +318,17 @@ void run(const Args& a) {
                                              {"bf16/fp32", torch::kBFloat16, torch::kFloat}};
   std::vector<Row> rows;
   for (const auto& c : gaussian) {
-    if (a.quick && c.big) continue;
-    for (const auto& p : precisions) check_gaussian(c, p, a, rows);
+    if ((a.quick || target.dry_run) && c.big) continue;
+    for (const auto& p : precisions) check_gaussian(c, p, a, target, rows);
   }
   for (int64_t m : {1, 5, 49, 50, 64})
-    for (auto dtype : {torch::kFloat, torch::kBFloat16}) check_newton({3}, m, false, dtype, a, rows);
-  if (!a.quick) {
-    check_newton({256, 2}, 49, true, torch::kFloat, a, rows);
-    check_newton({128, 10}, 49, true, torch::kFloat, a, rows);
-    check_newton({1}, 64, true, torch::kFloat, a, rows);
+    for (auto dtype : {torch::kFloat, torch::kBFloat16}) check_newton({3}, m, false, dtype, a, target, rows);
+  if (!a.quick && !target.dry_run) {
+    check_newton({256, 2}, 49, true, torch::kFloat, a, target, rows);
+    check_newton({128, 10}, 49, true, torch::kFloat, a, target, rows);
+    check_newton({1}, 64, true, torch::kFloat, a, target, rows);
   }
-  if (!a.quick) check_soft_layer(a, rows);
+  if (!a.quick) check_soft_layer(a, target, rows);
   print_rows(rows);
 
   const auto failed = std::count_if(rows.begin(), rows.end(), [](const Row& r) { return !r.pass; });
@@ -317,6 +354,8 @@ void add_check_command(CLI::App& app) {
   cmd->add_option("--json", args->json, "also write the rows as JSON here");
   cmd->add_option("--repeats", args->repeats, "timed repeats per measurement (median)")->check(CLI::Range(1, 1000));
   cmd->add_flag("--quick", args->quick, "small kernel cases only, no timing and no layer (for compute-sanitizer)");
+  cmd->add_flag("--cpu-dry-run", args->cpu_dry_run,
+                "self-test of this check on the CPU: the reference paths stand in for the fused kernels");
   cmd->callback([args] { run(*args); });
 }
 
