@@ -16,18 +16,19 @@ bool is_fp32_or_bf16(const at::Tensor& t) {
 }
 
 struct FusedGaussianFunction : torch::autograd::Function<FusedGaussianFunction> {
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& q, const at::Tensor& k) {
-    auto out = gaussian_forward_cuda(q, k);
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& q, const at::Tensor& k,
+                            at::ScalarType out_dtype) {
+    auto out = gaussian_forward_cuda(q, k, out_dtype);
     ctx->save_for_backward({q, k, out});
     return out;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
-    if (!grads[0].defined()) return {at::Tensor(), at::Tensor()};
+    if (!grads[0].defined()) return {at::Tensor(), at::Tensor(), at::Tensor()};
     const auto saved = ctx->get_saved_variables();
     auto [dq, dk] = gaussian_backward_cuda(grads[0], saved[0], saved[1], saved[2]);
-    return {dq, dk};
+    return {dq, dk, at::Tensor()};
   }
 };
 
@@ -65,13 +66,13 @@ bool fused_gaussian_supported(const at::Tensor& q, const at::Tensor& k) {
   return fused_kernels_enabled() && fused_gaussian_accepts(q, k);
 }
 
-at::Tensor fused_gaussian_kernel(const at::Tensor& q, const at::Tensor& k) {
-  return FusedGaussianFunction::apply(q, k);
+at::Tensor fused_gaussian_kernel(const at::Tensor& q, const at::Tensor& k, at::ScalarType out_dtype) {
+  return FusedGaussianFunction::apply(q, k, out_dtype);
 }
 
 #if !SOFTVIT_HAS_CUDA_KERNELS
 // CPU-only build: the launches exist so that callers link, and refuse to run.
-at::Tensor gaussian_forward_cuda(const at::Tensor&, const at::Tensor&) {
+at::Tensor gaussian_forward_cuda(const at::Tensor&, const at::Tensor&, at::ScalarType) {
   TORCH_CHECK(false, "fused gaussian kernel: this build has no CUDA kernels (no nvcc at configure time)");
 }
 std::pair<at::Tensor, at::Tensor> gaussian_backward_cuda(const at::Tensor&, const at::Tensor&, const at::Tensor&,

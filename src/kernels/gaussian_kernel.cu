@@ -71,9 +71,9 @@ __device__ void load_landmark_chunk(const float* __restrict__ kb, int j0, int mc
   }
 }
 
-template <typename T, int D>
+template <typename T, typename OutT, int D>
 __global__ void __launch_bounds__(kThreads)
-    gaussian_forward_kernel(const T* __restrict__ q, const float* __restrict__ k, float* __restrict__ out,
+    gaussian_forward_kernel(const T* __restrict__ q, const float* __restrict__ k, OutT* __restrict__ out,
                             int64_t n, int m, int d, int64_t tiles) {
   extern __shared__ float4 smem4[];  // float4: 16-byte aligned
   float* tile = reinterpret_cast<float*>(smem4);
@@ -82,7 +82,7 @@ __global__ void __launch_bounds__(kThreads)
   const int64_t row0 = (blockIdx.x % tiles) * kRows;
   const int rows = static_cast<int>(min(static_cast<int64_t>(kRows), n - row0));
   const float* kb = k + batch * m * d;
-  float* ob = out + (batch * n + row0) * m;
+  OutT* ob = out + (batch * n + row0) * m;
   const int r = threadIdx.x;
 
   load_query_tile<T, D>(q + (batch * n + row0) * d, rows, d, tile);
@@ -114,16 +114,16 @@ __global__ void __launch_bounds__(kThreads)
     __syncthreads();
     for (int e = threadIdx.x; e < rows * mc; e += kThreads) {
       const int rr = e / mc, j = e % mc;
-      ob[static_cast<int64_t>(rr) * m + j0 + j] = tile[rr * kTileStride + j];
+      ob[static_cast<int64_t>(rr) * m + j0 + j] = from_float<OutT>(tile[rr * kTileStride + j]);
     }
     __syncthreads();  // ks and the staging are overwritten by the next chunk
   }
 }
 
 // dq rows of this tile (complete), and this tile's share of dk: dk_partial[batch, tile, j, c].
-template <typename T, int D>
+template <typename T, typename OutT, int D>
 __global__ void __launch_bounds__(kThreads)
-    gaussian_backward_kernel(const float* __restrict__ grad_out, const float* __restrict__ out,
+    gaussian_backward_kernel(const OutT* __restrict__ grad_out, const OutT* __restrict__ out,
                              const T* __restrict__ q, const float* __restrict__ k, T* __restrict__ dq,
                              float* __restrict__ dk_partial, int64_t n, int m, int d, int64_t tiles) {
   extern __shared__ float4 smem4[];
@@ -149,7 +149,7 @@ __global__ void __launch_bounds__(kThreads)
     for (int e = threadIdx.x; e < kRows * mc; e += kThreads) {
       const int rr = e / mc, j = e % mc;
       const int64_t idx = first + static_cast<int64_t>(rr) * m + j0 + j;
-      g[rr * kTileStride + j] = rr < rows ? grad_out[idx] * out[idx] : 0.f;
+      g[rr * kTileStride + j] = rr < rows ? to_float(grad_out[idx]) * to_float(out[idx]) : 0.f;
     }
     __syncthreads();
 
@@ -224,25 +224,25 @@ Dims check_and_measure(const at::Tensor& q, const at::Tensor& k) {
   return s;
 }
 
-template <typename T, int D>
+template <typename T, typename OutT, int D>
 void launch_forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& out, const Dims& s) {
   const size_t bytes = forward_smem_floats<D>() * sizeof(float);
-  allow_shared_memory(gaussian_forward_kernel<T, D>, bytes, q);
-  gaussian_forward_kernel<T, D><<<static_cast<unsigned>(s.batch * s.tiles), kThreads, bytes,
-                                  c10::cuda::getCurrentCUDAStream()>>>(
-      q.data_ptr<T>(), k.data_ptr<float>(), out.data_ptr<float>(), s.n, static_cast<int>(s.m),
+  allow_shared_memory(gaussian_forward_kernel<T, OutT, D>, bytes, q);
+  gaussian_forward_kernel<T, OutT, D><<<static_cast<unsigned>(s.batch * s.tiles), kThreads, bytes,
+                                        c10::cuda::getCurrentCUDAStream()>>>(
+      q.data_ptr<T>(), k.data_ptr<float>(), out.data_ptr<OutT>(), s.n, static_cast<int>(s.m),
       static_cast<int>(s.d), s.tiles);
   C10_CUDA_KERNEL_LAUNCH_CHECK();
 }
 
-template <typename T, int D>
+template <typename T, typename OutT, int D>
 void launch_backward(const at::Tensor& grad_out, const at::Tensor& out, const at::Tensor& q, const at::Tensor& k,
                      const at::Tensor& dq, const at::Tensor& dk_partial, const Dims& s) {
   const size_t bytes = backward_smem_floats<D>() * sizeof(float);
-  allow_shared_memory(gaussian_backward_kernel<T, D>, bytes, q);
-  gaussian_backward_kernel<T, D><<<static_cast<unsigned>(s.batch * s.tiles), kThreads, bytes,
-                                   c10::cuda::getCurrentCUDAStream()>>>(
-      grad_out.data_ptr<float>(), out.data_ptr<float>(), q.data_ptr<T>(), k.data_ptr<float>(), dq.data_ptr<T>(),
+  allow_shared_memory(gaussian_backward_kernel<T, OutT, D>, bytes, q);
+  gaussian_backward_kernel<T, OutT, D><<<static_cast<unsigned>(s.batch * s.tiles), kThreads, bytes,
+                                         c10::cuda::getCurrentCUDAStream()>>>(
+      grad_out.data_ptr<OutT>(), out.data_ptr<OutT>(), q.data_ptr<T>(), k.data_ptr<float>(), dq.data_ptr<T>(),
       dk_partial.data_ptr<float>(), s.n, static_cast<int>(s.m), static_cast<int>(s.d), s.tiles);
   C10_CUDA_KERNEL_LAUNCH_CHECK();
 }
@@ -251,45 +251,56 @@ void launch_backward(const at::Tensor& grad_out, const at::Tensor& out, const at
 struct ForwardLaunch {
   const at::Tensor &q, &k, &out;
   const Dims& s;
-  template <typename T, int D>
+  template <typename T, typename OutT, int D>
   void operator()() const {
-    launch_forward<T, D>(q, k, out, s);
+    launch_forward<T, OutT, D>(q, k, out, s);
   }
 };
 struct BackwardLaunch {
   const at::Tensor &grad_out, &out, &q, &k, &dq, &dk_partial;
   const Dims& s;
-  template <typename T, int D>
+  template <typename T, typename OutT, int D>
   void operator()() const {
-    launch_backward<T, D>(grad_out, out, q, k, dq, dk_partial, s);
+    launch_backward<T, OutT, D>(grad_out, out, q, k, dq, dk_partial, s);
   }
 };
 
-// Calls f.template operator()<T, D>() for q's dtype and the padded width D >= d.
-template <typename F>
-void dispatch(const at::Tensor& q, int64_t d, F&& f) {
-  const bool bf16 = q.scalar_type() == at::kBFloat16;
+// Calls f.template operator()<T, OutT, D>() for q's dtype, the output's dtype and the padded
+// width D >= d.
+template <typename T, typename OutT, typename F>
+void dispatch_width(int64_t d, F&& f) {
   if (d <= 32) {
-    bf16 ? f.template operator()<c10::BFloat16, 32>() : f.template operator()<float, 32>();
+    f.template operator()<T, OutT, 32>();
   } else if (d <= 64) {
-    bf16 ? f.template operator()<c10::BFloat16, 64>() : f.template operator()<float, 64>();
+    f.template operator()<T, OutT, 64>();
   } else {
-    bf16 ? f.template operator()<c10::BFloat16, 128>() : f.template operator()<float, 128>();
+    f.template operator()<T, OutT, 128>();
   }
+}
+
+template <typename F>
+void dispatch(at::ScalarType q_type, at::ScalarType out_type, int64_t d, F&& f) {
+  const bool q_bf16 = q_type == at::kBFloat16, out_bf16 = out_type == at::kBFloat16;
+  if (q_bf16 && out_bf16) dispatch_width<c10::BFloat16, c10::BFloat16>(d, f);
+  if (q_bf16 && !out_bf16) dispatch_width<c10::BFloat16, float>(d, f);
+  if (!q_bf16 && out_bf16) dispatch_width<float, c10::BFloat16>(d, f);
+  if (!q_bf16 && !out_bf16) dispatch_width<float, float>(d, f);
 }
 
 }  // namespace
 
-at::Tensor gaussian_forward_cuda(const at::Tensor& q_in, const at::Tensor& k_in) {
+at::Tensor gaussian_forward_cuda(const at::Tensor& q_in, const at::Tensor& k_in, at::ScalarType out_dtype) {
   const Dims s = check_and_measure(q_in, k_in);
+  TORCH_CHECK(out_dtype == at::kFloat || out_dtype == at::kBFloat16,
+              "fused gaussian kernel: the output is fp32 or bf16, not ", out_dtype);
   c10::cuda::CUDAGuard guard(q_in.device());
   const auto q = q_in.contiguous();
   const auto k = k_in.to(at::kFloat).contiguous();
   auto sizes = q.sizes().vec();
   sizes.back() = s.m;
-  const auto out = at::empty(sizes, q.options().dtype(at::kFloat));
+  const auto out = at::empty(sizes, q.options().dtype(out_dtype));
   maybe_poison(out);
-  dispatch(q, s.d, ForwardLaunch{q, k, out, s});
+  dispatch(q.scalar_type(), out_dtype, s.d, ForwardLaunch{q, k, out, s});
   return out;
 }
 
@@ -298,9 +309,11 @@ std::pair<at::Tensor, at::Tensor> gaussian_backward_cuda(const at::Tensor& grad_
   const Dims s = check_and_measure(q_in, k_in);
   auto out_sizes = q_in.sizes().vec();
   out_sizes.back() = s.m;
-  TORCH_CHECK(out_in.sizes() == at::IntArrayRef(out_sizes) && out_in.scalar_type() == at::kFloat,
-              "fused gaussian backward: saved output has shape ", out_in.sizes(), " ", out_in.scalar_type(),
-              ", expected ", at::IntArrayRef(out_sizes), " float");
+  TORCH_CHECK(out_in.sizes() == at::IntArrayRef(out_sizes) &&
+                  (out_in.scalar_type() == at::kFloat || out_in.scalar_type() == at::kBFloat16) &&
+                  out_in.device() == q_in.device(),
+              "fused gaussian backward: saved output has shape ", out_in.sizes(), " ", out_in.scalar_type(), " on ",
+              out_in.device(), ", expected ", at::IntArrayRef(out_sizes), " fp32 or bf16 on ", q_in.device());
   TORCH_CHECK(grad_out_in.sizes() == out_in.sizes() && grad_out_in.device() == q_in.device(),
               "fused gaussian backward: gradient has shape ", grad_out_in.sizes(), " on ", grad_out_in.device(),
               ", expected ", out_in.sizes(), " on ", q_in.device());
@@ -308,12 +321,13 @@ std::pair<at::Tensor, at::Tensor> gaussian_backward_cuda(const at::Tensor& grad_
   const auto q = q_in.contiguous();
   const auto k = k_in.to(at::kFloat).contiguous();
   const auto out = out_in.contiguous();
-  const auto grad_out = grad_out_in.to(at::kFloat).contiguous();
+  // In the output's dtype: a bf16 output gets bf16 gradients from the matmuls that consume it.
+  const auto grad_out = grad_out_in.to(out.scalar_type()).contiguous();
   const auto dq = at::empty(q.sizes(), q.options());
   const auto dk_partial = at::empty({s.batch, s.tiles, s.m, s.d}, q.options().dtype(at::kFloat));
   maybe_poison(dq);
   maybe_poison(dk_partial);
-  dispatch(q, s.d, BackwardLaunch{grad_out, out, q, k, dq, dk_partial, s});
+  dispatch(q.scalar_type(), out.scalar_type(), s.d, BackwardLaunch{grad_out, out, q, k, dq, dk_partial, s});
   auto dk = dk_partial.sum(1).view(k_in.sizes()).to(k_in.scalar_type());
   return {dq, dk};
 }

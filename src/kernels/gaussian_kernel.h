@@ -7,8 +7,10 @@
 // which picks it for CUDA inputs when this build has the kernels.
 //
 // Shapes: q ... x n x d (fp32 or bf16), k ... x m x d (fp32 or bf16), the same leading dims
-// (no broadcasting), 1 <= d <= kMaxFusedHeadDim. Output ... x n x m in fp32: the Newton inverse
-// needs the landmark kernel in fp32, and the n x m one matches the reference's precision.
+// (no broadcasting), 1 <= d <= kMaxFusedHeadDim. Output ... x n x m in fp32 (the Newton inverse
+// needs the landmark kernel in fp32) or, on request, bf16: rounded once from the fp32 value, what
+// autocast would cast it to before a bf16 matmul; the kernel then writes, and the backward keeps,
+// half the bytes (the backward reads it and its gradient in bf16 and forms g = dout * out in fp32).
 // Backward: dq, dk from the upstream gradient, q, k and the saved output (no n x m distance tensor
 // is kept):  g = dout * out,  dq_i = sum_j g_ij k_j - q_i sum_j g_ij,  dk_j = sum_i g_ij q_i - k_j
 // sum_i g_ij (fp32 accumulation; dq, dk in the dtypes of q, k). Not twice differentiable.
@@ -41,13 +43,13 @@ bool fused_gaussian_accepts(const at::Tensor& q, const at::Tensor& k);
 // fused_kernels_enabled() && fused_gaussian_accepts(q, k): what softvit::gaussian_kernel asks.
 bool fused_gaussian_supported(const at::Tensor& q, const at::Tensor& k);
 
-// The fused kernel as an autograd function (differentiable in q and k). Requires
-// fused_gaussian_supported(q, k).
-at::Tensor fused_gaussian_kernel(const at::Tensor& q, const at::Tensor& k);
+// The fused kernel as an autograd function (differentiable in q and k), output in out_dtype
+// (kFloat or kBFloat16). Requires fused_gaussian_accepts(q, k).
+at::Tensor fused_gaussian_kernel(const at::Tensor& q, const at::Tensor& k, at::ScalarType out_dtype = at::kFloat);
 
 // The raw launches behind it (no autograd), for the checks. Errors on CPU-only builds.
-at::Tensor gaussian_forward_cuda(const at::Tensor& q, const at::Tensor& k);
-// Returns (dq, dk) in the dtypes of q and k.
+at::Tensor gaussian_forward_cuda(const at::Tensor& q, const at::Tensor& k, at::ScalarType out_dtype = at::kFloat);
+// `out` is the forward's output (fp32 or bf16). Returns (dq, dk) in the dtypes of q and k.
 std::pair<at::Tensor, at::Tensor> gaussian_backward_cuda(const at::Tensor& grad_out, const at::Tensor& q,
                                                          const at::Tensor& k, const at::Tensor& out);
 

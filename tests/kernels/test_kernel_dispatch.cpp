@@ -2,6 +2,7 @@
 // only the shapes they were written for, and their launches refuse CPU tensors with a clear error.
 // With a CUDA device (the GPU machine's ctest) the fused kernels are also compared with the
 // references on small awkward sizes; `softvit check kernels` is the full GPU check.
+#include <ATen/autocast_mode.h>
 #include <torch/cuda.h>
 
 #include <cmath>
@@ -38,6 +39,30 @@ TEST_CASE("kernel dispatch: CPU tensors take the reference path", "[kernels][dis
   const auto a = torch::exp(-0.5 * torch::cdist(k, k).square()).detach();
   CHECK_FALSE(kernels::fused_newton_accepts(a));
   CHECK_FALSE(kernels::fused_newton_supported(a));
+}
+
+TEST_CASE("kernel dispatch: autocast_output gives bf16 only under bf16 autocast", "[kernels][dispatch]") {
+  torch::manual_seed(32);
+  const auto q = torch::randn({2, 7, 17}), k = torch::randn({2, 5, 17});
+  const auto fp32 = reference::gaussian_kernel(q, k);
+  CHECK(gaussian_kernel(q, k, /*autocast_output=*/true).scalar_type() == torch::kFloat32);  // autocast off
+  const bool was_enabled = at::autocast::is_autocast_enabled(at::kCPU);
+  const auto was_dtype = at::autocast::get_autocast_dtype(at::kCPU);
+  at::autocast::set_autocast_enabled(at::kCPU, true);
+  at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
+  const auto cast = gaussian_kernel(q, k, /*autocast_output=*/true);
+  const auto kept = gaussian_kernel(q, k);
+  const auto fp64 = gaussian_kernel(q.to(torch::kFloat64), k.to(torch::kFloat64), /*autocast_output=*/true);
+  at::autocast::set_autocast_dtype(at::kCPU, at::kHalf);
+  const auto half = gaussian_kernel(q, k, /*autocast_output=*/true);
+  at::autocast::set_autocast_enabled(at::kCPU, was_enabled);
+  at::autocast::set_autocast_dtype(at::kCPU, was_dtype);
+  at::autocast::clear_cache();
+  CHECK(cast.scalar_type() == torch::kBFloat16);
+  CHECK(torch::equal(cast, fp32.to(torch::kBFloat16)));  // one rounding of the fp32 value
+  CHECK(kept.scalar_type() == torch::kFloat32);
+  CHECK(fp64.scalar_type() == torch::kFloat64);  // fp64 (tests) is never rounded
+  CHECK(half.scalar_type() == torch::kFloat32);  // only bf16 autocast
 }
 
 TEST_CASE("kernel dispatch: the launches refuse CPU tensors with a clear error", "[kernels][dispatch]") {
@@ -99,6 +124,17 @@ TEST_CASE("kernel dispatch: on a CUDA device the fused kernels match the referen
     CHECK(max_abs_diff(out, expected) < 1e-5);
     CHECK(max_abs_diff(q.grad(), qr.grad()) < 1e-4 * qr.grad().abs().max().item<double>());
     CHECK(max_abs_diff(k.grad(), kr.grad()) < 1e-4 * kr.grad().abs().max().item<double>());
+    // bf16 output, bf16 queries: rounded once; gradients from the saved bf16 output.
+    auto qb = q64.to(torch::kBFloat16).requires_grad_(true), kb = k64.to(torch::kFloat32).requires_grad_(true);
+    const auto outb = kernels::fused_gaussian_kernel(qb, kb, torch::kBFloat16);
+    REQUIRE(outb.scalar_type() == torch::kBFloat16);
+    outb.backward(dout.to(torch::kBFloat16));
+    auto qbr = qb.detach().to(torch::kFloat64).requires_grad_(true), kbr = kb.detach().to(torch::kFloat64).requires_grad_(true);
+    const auto expectedb = reference::gaussian_kernel(qbr, kbr);
+    (expectedb * dout.to(torch::kBFloat16).to(torch::kFloat64)).sum().backward();
+    CHECK(max_abs_diff(outb, expectedb) < 4e-3);
+    CHECK(max_abs_diff(qb.grad(), qbr.grad()) < 1e-2 * qbr.grad().abs().max().item<double>());
+    CHECK(max_abs_diff(kb.grad(), kbr.grad()) < 1e-2 * kbr.grad().abs().max().item<double>());
   }
   for (int64_t m : {1, 5, 49, 64}) {
     INFO("newton m " << m);
