@@ -35,6 +35,8 @@ __device__ __forceinline__ void multiply(const float* x, const float* y, int m, 
   for (int a = 0; a < 4; ++a)
 #pragma unroll
     for (int b = 0; b < 4; ++b) acc[a][b] = 0.f;
+  // A warp covers rows 8 w .. 8 w + 7 (ty = 2 w, 2 w + 1): all padding (zero) when 8 w >= m.
+  if (8 * static_cast<int>(threadIdx.x / 32) >= m) return;
 #pragma unroll 4
   for (int kk = 0; kk < m; ++kk) {
     const float4 yv = *reinterpret_cast<const float4*>(y + kk * kStride + 4 * tx);
