@@ -14,8 +14,8 @@
 // paths standing in for the fused kernels (a CI test runs it).
 #include <c10/core/Event.h>
 #include <c10/core/impl/DeviceGuardImplInterface.h>
-#include <nlohmann/json.hpp>
 #include <torch/cuda.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -67,7 +67,8 @@ struct Target {
   torch::Tensor gaussian(const torch::Tensor& q, const torch::Tensor& k, torch::ScalarType out) const {
     return dry_run ? reference::gaussian_kernel(q, k).to(out) : kernels::fused_gaussian_kernel(q, k, out);
   }
-  torch::Tensor gaussian_forward(const torch::Tensor& q, const torch::Tensor& k, torch::ScalarType out) const {
+  torch::Tensor gaussian_forward(const torch::Tensor& q, const torch::Tensor& k,
+                                 torch::ScalarType out) const {
     return dry_run ? reference::gaussian_kernel(q, k).to(out) : kernels::gaussian_forward_cuda(q, k, out);
   }
   torch::Tensor newton(const torch::Tensor& a, const NewtonOptions& o) const {
@@ -154,7 +155,8 @@ void check_gaussian(const GaussianCase& c, const Precision& p, const Args& a, co
   auto k0 = torch::randn(with(c.batch, {c.m, c.d}), cuda) * scale;
   const int64_t shared = std::min(c.n, c.m) / 2;  // landmarks next to queries: near-zero distances
   if (shared > 0)
-    k0.narrow(-2, 0, shared).copy_(q0.narrow(-2, 0, shared) + 1e-3 * scale * torch::randn_like(q0.narrow(-2, 0, shared)));
+    k0.narrow(-2, 0, shared)
+        .copy_(q0.narrow(-2, 0, shared) + 1e-3 * scale * torch::randn_like(q0.narrow(-2, 0, shared)));
   const auto q = q0.to(p.q), k = k0.to(p.k);
   // Representable in the output's dtype, so that every path sees the same upstream gradient.
   const auto dout = torch::randn(with(c.batch, {c.n, c.m}), cuda).to(p.out).to(torch::kFloat);
@@ -179,8 +181,8 @@ void check_gaussian(const GaussianCase& c, const Precision& p, const Args& a, co
   const auto bound = [&](torch::ScalarType t) {
     return t == torch::kBFloat16 || bf16_out ? kGradRelBf16 : kGradRelFp32;
   };
-  Row fwd = make_row("gaussian fwd", shape, p.name, out, abs_error(out, ref), bf16_out ? kForwardAbsBf16 : kForwardAbs,
-                     abs_error(ref32, ref));
+  Row fwd = make_row("gaussian fwd", shape, p.name, out, abs_error(out, ref),
+                     bf16_out ? kForwardAbsBf16 : kForwardAbs, abs_error(ref32, ref));
   Row dq = make_row("gaussian dq", shape, p.name, qf.grad(), rel_error(qf.grad(), q64.grad()), bound(p.q),
                     rel_error(q32.grad(), q64.grad()));
   Row dk = make_row("gaussian dk", shape, p.name, kf.grad(), rel_error(kf.grad(), k64.grad()), bound(p.k),
@@ -262,8 +264,8 @@ void check_soft_layer(const Args& a, const Target& target, std::vector<Row>& row
   const auto [y_fused, g_fused] = run(torch::kFloat32, true);
   const auto shape = cat("b=", batch, " n=3136 m=49 d=32");
   const double y_ref_err = rel_error(y_ref, y64), g_ref_err = rel_error(g_ref, g64);
-  rows.push_back(make_row("soft layer y", shape, "fp32", y_fused, rel_error(y_fused, y64), 2 * y_ref_err + 1e-5,
-                          y_ref_err));
+  rows.push_back(make_row("soft layer y", shape, "fp32", y_fused, rel_error(y_fused, y64),
+                          2 * y_ref_err + 1e-5, y_ref_err));
   Row grad = make_row("soft layer dx", shape, "fp32", g_fused, rel_error(g_fused, g64), 2 * g_ref_err + 1e-5,
                       g_ref_err);
   if (target.timed(a)) {  // a bf16 training step of the layer at batch 128
@@ -297,9 +299,9 @@ void print_rows(const std::vector<Row>& rows) {
   for (const auto& r : rows)
     std::printf("%-14s %-30s %-14s %10s %9s %10s %7s %9s %9s %7s %s\n", r.kernel.c_str(), r.shape.c_str(),
                 r.dtype.c_str(), number(r.error, "%.2e").c_str(), number(r.bound, "%.0e").c_str(),
-                number(r.reference_error, "%.2e").c_str(), r.written ? "all" : "NO", number(r.fused_ms, "%.3f").c_str(),
-                number(r.reference_ms, "%.3f").c_str(), number(r.reference_ms / r.fused_ms, "%.2fx").c_str(),
-                r.pass ? "ok" : "FAIL");
+                number(r.reference_error, "%.2e").c_str(), r.written ? "all" : "NO",
+                number(r.fused_ms, "%.3f").c_str(), number(r.reference_ms, "%.3f").c_str(),
+                number(r.reference_ms / r.fused_ms, "%.2fx").c_str(), r.pass ? "ok" : "FAIL");
   std::fflush(stdout);
 }
 
@@ -345,9 +347,16 @@ void run(const Args& a) {
   if (!a.json.empty()) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : rows)
-      out.push_back({{"kernel", r.kernel}, {"shape", r.shape}, {"dtype", r.dtype}, {"error", r.error},
-                     {"bound", r.bound}, {"reference_error", r.reference_error}, {"written", r.written},
-                     {"fused_ms", r.fused_ms}, {"reference_ms", r.reference_ms}, {"pass", r.pass}});
+      out.push_back({{"kernel", r.kernel},
+                     {"shape", r.shape},
+                     {"dtype", r.dtype},
+                     {"error", r.error},
+                     {"bound", r.bound},
+                     {"reference_error", r.reference_error},
+                     {"written", r.written},
+                     {"fused_ms", r.fused_ms},
+                     {"reference_ms", r.reference_ms},
+                     {"pass", r.pass}});
     write_file_atomic(a.json, out.dump(2) + "\n");
   }
   std::printf("%zu checks, %lld failed\n", rows.size(), static_cast<long long>(failed));
@@ -360,10 +369,13 @@ void add_check_command(CLI::App& app) {
   auto* check = app.add_subcommand("check", "correctness checks that need the GPU");
   check->require_subcommand(1);
   auto args = std::make_shared<Args>();
-  auto* cmd = check->add_subcommand("kernels", "fused CUDA kernels against the reference paths (errors, coverage, speed)");
+  auto* cmd = check->add_subcommand(
+      "kernels", "fused CUDA kernels against the reference paths (errors, coverage, speed)");
   cmd->add_option("--json", args->json, "also write the rows as JSON here");
-  cmd->add_option("--repeats", args->repeats, "timed repeats per measurement (median)")->check(CLI::Range(1, 1000));
-  cmd->add_flag("--quick", args->quick, "small kernel cases only, no timing and no layer (for compute-sanitizer)");
+  cmd->add_option("--repeats", args->repeats, "timed repeats per measurement (median)")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_flag("--quick", args->quick,
+                "small kernel cases only, no timing and no layer (for compute-sanitizer)");
   cmd->add_flag("--cpu-dry-run", args->cpu_dry_run,
                 "self-test of this check on the CPU: the reference paths stand in for the fused kernels");
   cmd->callback([args] { run(*args); });

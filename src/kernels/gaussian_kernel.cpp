@@ -75,8 +75,8 @@ at::Tensor fused_gaussian_kernel(const at::Tensor& q, const at::Tensor& k, at::S
 at::Tensor gaussian_forward_cuda(const at::Tensor&, const at::Tensor&, at::ScalarType) {
   TORCH_CHECK(false, "fused gaussian kernel: this build has no CUDA kernels (no nvcc at configure time)");
 }
-std::pair<at::Tensor, at::Tensor> gaussian_backward_cuda(const at::Tensor&, const at::Tensor&, const at::Tensor&,
-                                                         const at::Tensor&) {
+std::pair<at::Tensor, at::Tensor> gaussian_backward_cuda(const at::Tensor&, const at::Tensor&,
+                                                         const at::Tensor&, const at::Tensor&) {
   TORCH_CHECK(false, "fused gaussian kernel: this build has no CUDA kernels (no nvcc at configure time)");
 }
 #endif

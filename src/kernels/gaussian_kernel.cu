@@ -18,8 +18,8 @@
 
 #include <limits>
 
-#include "kernels/gaussian_kernel.h"
 #include "kernels/cuda_limits.cuh"
+#include "kernels/gaussian_kernel.h"
 #include "kernels/output_poison.h"
 
 namespace softvit::kernels {
@@ -175,7 +175,8 @@ __global__ void __launch_bounds__(kThreads)
         const float grj = g[rr * kTileStride + j];
         const float4 qv = *reinterpret_cast<const float4*>(qs + rr * q_stride<D>() + c);
         g_col += grj;
-        s0 = fmaf(grj, qv.x, s0), s1 = fmaf(grj, qv.y, s1), s2 = fmaf(grj, qv.z, s2), s3 = fmaf(grj, qv.w, s3);
+        s0 = fmaf(grj, qv.x, s0), s1 = fmaf(grj, qv.y, s1), s2 = fmaf(grj, qv.z, s2),
+        s3 = fmaf(grj, qv.w, s3);
       }
       const float4 kv = *reinterpret_cast<const float4*>(ks + j * D + c);
       float* dst = dk_partial + ((batch * tiles + tile_index) * m + j0 + j) * d + c;
@@ -192,7 +193,8 @@ __global__ void __launch_bounds__(kThreads)
   for (int c = 0; c < D; ++c) qs[r * q_stride<D>() + c] = acc[c] - qs[r * q_stride<D>() + c] * g_row;
   __syncthreads();
   T* dqb = dq + (batch * n + row0) * d;
-  for (int e = threadIdx.x; e < rows * d; e += kThreads) dqb[e] = from_float<T>(qs[(e / d) * q_stride<D>() + e % d]);
+  for (int e = threadIdx.x; e < rows * d; e += kThreads)
+    dqb[e] = from_float<T>(qs[(e / d) * q_stride<D>() + e % d]);
 }
 
 // Raises the dynamic shared-memory limit of `kernel` when it needs more than the default 48 KiB.
@@ -202,7 +204,8 @@ void allow_shared_memory(Kernel kernel, size_t bytes, const at::Tensor& on) {
   TORCH_CHECK(static_cast<int64_t>(bytes) <= limit, "fused gaussian kernel: needs ", bytes,
               " bytes of shared memory per block, the device allows ", limit);
   if (bytes > 48 * 1024)
-    C10_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
+    C10_CUDA_CHECK(
+        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
 }
 
 struct Dims {
@@ -211,8 +214,8 @@ struct Dims {
 
 Dims check_and_measure(const at::Tensor& q, const at::Tensor& k) {
   TORCH_CHECK(fused_gaussian_accepts(q, k), "fused gaussian kernel: unsupported inputs q ", q.sizes(), " ",
-              q.scalar_type(), " on ", q.device(), ", k ", k.sizes(), " ", k.scalar_type(), " on ", k.device(),
-              " (need CUDA, fp32/bf16, equal leading dims, 1 <= d <= ", kMaxFusedHeadDim, ")");
+              q.scalar_type(), " on ", q.device(), ", k ", k.sizes(), " ", k.scalar_type(), " on ",
+              k.device(), " (need CUDA, fp32/bf16, equal leading dims, 1 <= d <= ", kMaxFusedHeadDim, ")");
   Dims s;
   s.n = q.size(-2), s.d = q.size(-1), s.m = k.size(-2);
   s.batch = q.numel() / (s.n * s.d);
@@ -228,22 +231,23 @@ template <typename T, typename OutT, int D>
 void launch_forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& out, const Dims& s) {
   const size_t bytes = forward_smem_floats<D>() * sizeof(float);
   allow_shared_memory(gaussian_forward_kernel<T, OutT, D>, bytes, q);
-  gaussian_forward_kernel<T, OutT, D><<<static_cast<unsigned>(s.batch * s.tiles), kThreads, bytes,
-                                        c10::cuda::getCurrentCUDAStream()>>>(
-      q.data_ptr<T>(), k.data_ptr<float>(), out.data_ptr<OutT>(), s.n, static_cast<int>(s.m),
-      static_cast<int>(s.d), s.tiles);
+  gaussian_forward_kernel<T, OutT, D>
+      <<<static_cast<unsigned>(s.batch * s.tiles), kThreads, bytes, c10::cuda::getCurrentCUDAStream()>>>(
+          q.data_ptr<T>(), k.data_ptr<float>(), out.data_ptr<OutT>(), s.n, static_cast<int>(s.m),
+          static_cast<int>(s.d), s.tiles);
   C10_CUDA_KERNEL_LAUNCH_CHECK();
 }
 
 template <typename T, typename OutT, int D>
-void launch_backward(const at::Tensor& grad_out, const at::Tensor& out, const at::Tensor& q, const at::Tensor& k,
-                     const at::Tensor& dq, const at::Tensor& dk_partial, const Dims& s) {
+void launch_backward(const at::Tensor& grad_out, const at::Tensor& out, const at::Tensor& q,
+                     const at::Tensor& k, const at::Tensor& dq, const at::Tensor& dk_partial, const Dims& s) {
   const size_t bytes = backward_smem_floats<D>() * sizeof(float);
   allow_shared_memory(gaussian_backward_kernel<T, OutT, D>, bytes, q);
-  gaussian_backward_kernel<T, OutT, D><<<static_cast<unsigned>(s.batch * s.tiles), kThreads, bytes,
-                                         c10::cuda::getCurrentCUDAStream()>>>(
-      grad_out.data_ptr<OutT>(), out.data_ptr<OutT>(), q.data_ptr<T>(), k.data_ptr<float>(), dq.data_ptr<T>(),
-      dk_partial.data_ptr<float>(), s.n, static_cast<int>(s.m), static_cast<int>(s.d), s.tiles);
+  gaussian_backward_kernel<T, OutT, D>
+      <<<static_cast<unsigned>(s.batch * s.tiles), kThreads, bytes, c10::cuda::getCurrentCUDAStream()>>>(
+          grad_out.data_ptr<OutT>(), out.data_ptr<OutT>(), q.data_ptr<T>(), k.data_ptr<float>(),
+          dq.data_ptr<T>(), dk_partial.data_ptr<float>(), s.n, static_cast<int>(s.m), static_cast<int>(s.d),
+          s.tiles);
   C10_CUDA_KERNEL_LAUNCH_CHECK();
 }
 
@@ -304,19 +308,21 @@ at::Tensor gaussian_forward_cuda(const at::Tensor& q_in, const at::Tensor& k_in,
   return out;
 }
 
-std::pair<at::Tensor, at::Tensor> gaussian_backward_cuda(const at::Tensor& grad_out_in, const at::Tensor& q_in,
-                                                         const at::Tensor& k_in, const at::Tensor& out_in) {
+std::pair<at::Tensor, at::Tensor> gaussian_backward_cuda(const at::Tensor& grad_out_in,
+                                                         const at::Tensor& q_in, const at::Tensor& k_in,
+                                                         const at::Tensor& out_in) {
   const Dims s = check_and_measure(q_in, k_in);
   auto out_sizes = q_in.sizes().vec();
   out_sizes.back() = s.m;
   TORCH_CHECK(out_in.sizes() == at::IntArrayRef(out_sizes) &&
                   (out_in.scalar_type() == at::kFloat || out_in.scalar_type() == at::kBFloat16) &&
                   out_in.device() == q_in.device(),
-              "fused gaussian backward: saved output has shape ", out_in.sizes(), " ", out_in.scalar_type(), " on ",
-              out_in.device(), ", expected ", at::IntArrayRef(out_sizes), " fp32 or bf16 on ", q_in.device());
+              "fused gaussian backward: saved output has shape ", out_in.sizes(), " ", out_in.scalar_type(),
+              " on ", out_in.device(), ", expected ", at::IntArrayRef(out_sizes), " fp32 or bf16 on ",
+              q_in.device());
   TORCH_CHECK(grad_out_in.sizes() == out_in.sizes() && grad_out_in.device() == q_in.device(),
-              "fused gaussian backward: gradient has shape ", grad_out_in.sizes(), " on ", grad_out_in.device(),
-              ", expected ", out_in.sizes(), " on ", q_in.device());
+              "fused gaussian backward: gradient has shape ", grad_out_in.sizes(), " on ",
+              grad_out_in.device(), ", expected ", out_in.sizes(), " on ", q_in.device());
   c10::cuda::CUDAGuard guard(q_in.device());
   const auto q = q_in.contiguous();
   const auto k = k_in.to(at::kFloat).contiguous();

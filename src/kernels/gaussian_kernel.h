@@ -45,10 +45,12 @@ bool fused_gaussian_supported(const at::Tensor& q, const at::Tensor& k);
 
 // The fused kernel as an autograd function (differentiable in q and k), output in out_dtype
 // (kFloat or kBFloat16). Requires fused_gaussian_accepts(q, k).
-at::Tensor fused_gaussian_kernel(const at::Tensor& q, const at::Tensor& k, at::ScalarType out_dtype = at::kFloat);
+at::Tensor fused_gaussian_kernel(const at::Tensor& q, const at::Tensor& k,
+                                 at::ScalarType out_dtype = at::kFloat);
 
 // The raw launches behind it (no autograd), for the checks. Errors on CPU-only builds.
-at::Tensor gaussian_forward_cuda(const at::Tensor& q, const at::Tensor& k, at::ScalarType out_dtype = at::kFloat);
+at::Tensor gaussian_forward_cuda(const at::Tensor& q, const at::Tensor& k,
+                                 at::ScalarType out_dtype = at::kFloat);
 // `out` is the forward's output (fp32 or bf16). Returns (dq, dk) in the dtypes of q and k.
 std::pair<at::Tensor, at::Tensor> gaussian_backward_cuda(const at::Tensor& grad_out, const at::Tensor& q,
                                                          const at::Tensor& k, const at::Tensor& out);

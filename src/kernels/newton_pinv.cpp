@@ -18,7 +18,9 @@ bool fused_newton_accepts(const at::Tensor& a) {
   return (t == at::kFloat || t == at::kBFloat16 || t == at::kHalf) && newton_shape_fits(a.sizes());
 }
 
-bool fused_newton_supported(const at::Tensor& a) { return fused_kernels_enabled() && fused_newton_accepts(a); }
+bool fused_newton_supported(const at::Tensor& a) {
+  return fused_kernels_enabled() && fused_newton_accepts(a);
+}
 
 #if !SOFTVIT_HAS_CUDA_KERNELS
 at::Tensor newton_pinv_cuda(const at::Tensor&, int64_t, double) {

@@ -26,7 +26,8 @@ constexpr int kStride = kSize + 4;
 constexpr int kThreads = 256;  // 16 x 16, a 4 x 4 output block each
 constexpr int kMatrixFloats = kSize * kStride;
 constexpr size_t kSmemBytes = 3 * kMatrixFloats * sizeof(float);
-static_assert(kSize == 64 && kThreads == (kSize / 4) * (kSize / 4), "the thread grid covers 64 x 64 in 4 x 4 blocks");
+static_assert(kSize == 64 && kThreads == (kSize / 4) * (kSize / 4),
+              "the thread grid covers 64 x 64 in 4 x 4 blocks");
 
 // acc = this thread's 4 x 4 block of x y, over the first m entries of the inner dimension.
 __device__ __forceinline__ void multiply(const float* x, const float* y, int m, float (&acc)[4][4]) {
@@ -52,7 +53,8 @@ __device__ __forceinline__ void multiply(const float* x, const float* y, int m, 
 }
 
 __global__ void __launch_bounds__(kThreads)
-    newton_pinv_kernel(const float* __restrict__ a, float* __restrict__ v_out, int m, int iterations, float reg) {
+    newton_pinv_kernel(const float* __restrict__ a, float* __restrict__ v_out, int m, int iterations,
+                       float reg) {
   extern __shared__ float4 smem4[];
   float* p = reinterpret_cast<float*>(smem4);
   float* v = p + kMatrixFloats;
@@ -116,8 +118,8 @@ __global__ void __launch_bounds__(kThreads)
 
 at::Tensor newton_pinv_cuda(const at::Tensor& a_in, int64_t iterations, double regularization) {
   TORCH_CHECK(fused_newton_accepts(a_in), "fused newton pinv: unsupported input ", a_in.sizes(), " ",
-              a_in.scalar_type(), " on ", a_in.device(), " (need CUDA, fp32/bf16/fp16, square, side <= ",
-              kMaxFusedNewtonSize, ")");
+              a_in.scalar_type(), " on ", a_in.device(),
+              " (need CUDA, fp32/bf16/fp16, square, side <= ", kMaxFusedNewtonSize, ")");
   TORCH_CHECK(iterations >= 0 && iterations <= std::numeric_limits<int>::max(),
               "fused newton pinv: iterations must be >= 0, got ", iterations);
   c10::cuda::CUDAGuard guard(a_in.device());
@@ -128,12 +130,14 @@ at::Tensor newton_pinv_cuda(const at::Tensor& a_in, int64_t iterations, double r
   const auto v = at::empty(a.sizes(), a.options());
   maybe_poison(v);
   TORCH_CHECK(static_cast<int64_t>(kSmemBytes) <= max_shared_memory_per_block(a),
-              "fused newton pinv: the device has less than ", kSmemBytes, " bytes of shared memory per block");
-  C10_CUDA_CHECK(
-      cudaFuncSetAttribute(newton_pinv_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kSmemBytes)));
-  newton_pinv_kernel<<<static_cast<unsigned>(count), kThreads, kSmemBytes, c10::cuda::getCurrentCUDAStream()>>>(
-      a.data_ptr<float>(), v.data_ptr<float>(), static_cast<int>(m), static_cast<int>(iterations),
-      static_cast<float>(regularization));
+              "fused newton pinv: the device has less than ", kSmemBytes,
+              " bytes of shared memory per block");
+  C10_CUDA_CHECK(cudaFuncSetAttribute(newton_pinv_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                      static_cast<int>(kSmemBytes)));
+  newton_pinv_kernel<<<static_cast<unsigned>(count), kThreads, kSmemBytes,
+                       c10::cuda::getCurrentCUDAStream()>>>(a.data_ptr<float>(), v.data_ptr<float>(),
+                                                            static_cast<int>(m), static_cast<int>(iterations),
+                                                            static_cast<float>(regularization));
   C10_CUDA_KERNEL_LAUNCH_CHECK();
   return v;
 }

@@ -6,12 +6,14 @@
 #include "catch.h"
 #include "test_util.h"
 
-TEST_CASE("check kernels: the harness runs on the CPU and passes with the reference paths", "[kernels][cli]") {
+TEST_CASE("check kernels: the harness runs on the CPU and passes with the reference paths",
+          "[kernels][cli]") {
   const auto run = run_softvit("check kernels --cpu-dry-run --json /dev/null");
   INFO(run.text);
   CHECK(run.status == 0);
   CHECK_THAT(run.text, Catch::Contains("checks, 0 failed"));
-  for (const char* kernel : {"gaussian fwd", "gaussian dq", "gaussian dk", "newton pinv", "soft layer y", "soft layer dx"})
+  for (const char* kernel :
+       {"gaussian fwd", "gaussian dq", "gaussian dk", "newton pinv", "soft layer y", "soft layer dx"})
     CHECK_THAT(run.text, Catch::Contains(kernel));
   CHECK_THAT(run.text, Catch::Contains("b=2x3 n=33 m=49 d=17"));
   CHECK_THAT(run.text, Catch::Contains("bf16/fp32"));

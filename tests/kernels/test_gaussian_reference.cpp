@@ -74,7 +74,8 @@ std::pair<torch::Tensor, torch::Tensor> soft_like_inputs(std::vector<int64_t> ba
   auto k = torch::randn(ks, f64) * scale;
   const int64_t shared = std::min(n, m) / 2;
   if (shared > 0)
-    k.narrow(-2, 0, shared).copy_(q.narrow(-2, 0, shared) + 1e-3 * scale * torch::randn_like(q.narrow(-2, 0, shared)));
+    k.narrow(-2, 0, shared)
+        .copy_(q.narrow(-2, 0, shared) + 1e-3 * scale * torch::randn_like(q.narrow(-2, 0, shared)));
   return {q, k};
 }
 
@@ -147,7 +148,8 @@ TEST_CASE("gaussian reference: gradients equal finite differences and the fused 
   CHECK(max_abs_diff(kg.grad(), dk1) < 1e-10);
 }
 
-TEST_CASE("gaussian reference: tied queries and landmarks get the sum of both gradients", "[kernels][gaussian]") {
+TEST_CASE("gaussian reference: tied queries and landmarks get the sum of both gradients",
+          "[kernels][gaussian]") {
   // SOFT's landmark kernel is K(lm, lm): the gradient of the shared input is dq + dk.
   torch::manual_seed(12);
   const auto x0 = torch::randn({2, 5, 4}, f64) * 0.5;

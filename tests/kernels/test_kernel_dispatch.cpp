@@ -79,7 +79,8 @@ TEST_CASE("kernel dispatch: shapes the fused Gaussian kernel takes", "[kernels][
   CHECK(gaussian_shapes_fit({7, 17}, {5, 17}));  // no batch dims
   CHECK(gaussian_shapes_fit({1, 1, 1}, {1, 1, 1}));
   CHECK(gaussian_shapes_fit({4, 3136, kernels::kMaxFusedHeadDim}, {4, 49, kernels::kMaxFusedHeadDim}));
-  CHECK_FALSE(gaussian_shapes_fit({4, 33, kernels::kMaxFusedHeadDim + 1}, {4, 49, kernels::kMaxFusedHeadDim + 1}));
+  CHECK_FALSE(
+      gaussian_shapes_fit({4, 33, kernels::kMaxFusedHeadDim + 1}, {4, 49, kernels::kMaxFusedHeadDim + 1}));
   CHECK_FALSE(gaussian_shapes_fit({2, 7, 17}, {3, 5, 17}));     // different batch
   CHECK_FALSE(gaussian_shapes_fit({1, 7, 17}, {2, 5, 17}));     // broadcasting: reference only
   CHECK_FALSE(gaussian_shapes_fit({2, 7, 17}, {2, 5, 16}));     // different width
@@ -109,7 +110,8 @@ TEST_CASE("kernel dispatch: on a CUDA device the fused kernels match the referen
   }
   torch::manual_seed(31);
   const auto cuda = torch::TensorOptions().device(torch::kCUDA).dtype(torch::kFloat64);
-  for (auto [n, m, d] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 3}, {33, 49, 17}, {130, 50, 64}, {7, 65, 100}}) {
+  for (auto [n, m, d] :
+       {std::tuple<int64_t, int64_t, int64_t>{1, 1, 3}, {33, 49, 17}, {130, 50, 64}, {7, 65, 100}}) {
     INFO("n " << n << " m " << m << " d " << d);
     const auto q64 = torch::randn({2, 3, n, d}, cuda) / std::sqrt(static_cast<double>(d));
     const auto k64 = torch::randn({2, 3, m, d}, cuda) / std::sqrt(static_cast<double>(d));
@@ -125,11 +127,13 @@ TEST_CASE("kernel dispatch: on a CUDA device the fused kernels match the referen
     CHECK(max_abs_diff(q.grad(), qr.grad()) < 1e-4 * qr.grad().abs().max().item<double>());
     CHECK(max_abs_diff(k.grad(), kr.grad()) < 1e-4 * kr.grad().abs().max().item<double>());
     // bf16 output, bf16 queries: rounded once; gradients from the saved bf16 output.
-    auto qb = q64.to(torch::kBFloat16).requires_grad_(true), kb = k64.to(torch::kFloat32).requires_grad_(true);
+    auto qb = q64.to(torch::kBFloat16).requires_grad_(true),
+         kb = k64.to(torch::kFloat32).requires_grad_(true);
     const auto outb = kernels::fused_gaussian_kernel(qb, kb, torch::kBFloat16);
     REQUIRE(outb.scalar_type() == torch::kBFloat16);
     outb.backward(dout.to(torch::kBFloat16));
-    auto qbr = qb.detach().to(torch::kFloat64).requires_grad_(true), kbr = kb.detach().to(torch::kFloat64).requires_grad_(true);
+    auto qbr = qb.detach().to(torch::kFloat64).requires_grad_(true),
+         kbr = kb.detach().to(torch::kFloat64).requires_grad_(true);
     const auto expectedb = reference::gaussian_kernel(qbr, kbr);
     (expectedb * dout.to(torch::kBFloat16).to(torch::kFloat64)).sum().backward();
     CHECK(max_abs_diff(outb, expectedb) < 4e-3);
