@@ -16,9 +16,11 @@ if [ ! -f /tmp/libzip/lib/pkgconfig/libzip.pc ] && [ ! -f /tmp/libzip/lib64/pkgc
   cmake --build "$work/build" --target install >/dev/null
   rm -rf "$work"
 fi
+# nvcc for softvit's own kernels (CMake's check_language(CUDA) looks on the PATH).
+[ -x /usr/local/cuda/bin/nvcc ] && export PATH=/usr/local/cuda/bin:$PATH
 export PKG_CONFIG_PATH=/tmp/libzip/lib/pkgconfig:/tmp/libzip/lib64/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 BUILD_DIR=${BUILD_DIR:-build-gpu}
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTORCH_CUDA_ARCH_LIST=9.0 \
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTORCH_CUDA_ARCH_LIST=9.0 -DCMAKE_CUDA_ARCHITECTURES=90 \
   -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;/tmp/opencv;/tmp/libzip" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"

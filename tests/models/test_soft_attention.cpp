@@ -51,26 +51,26 @@ TEST_CASE("gaussian kernel: the fp32 squared distance is clamped and never negat
   const auto q = 100.0 + 1e-3 * torch::randn({64, 32});
   const auto raw = q.square().sum(-1, true) + q.square().sum(-1, true).t() - 2 * q.matmul(q.t());
   REQUIRE(raw.min().item<float>() < 0);  // the hazard is real for this input
-  const auto dist = squared_distance(q, q);
+  const auto dist = reference::squared_distance(q, q);
   CHECK(dist.scalar_type() == torch::kFloat32);
   CHECK(dist.min().item<float>() >= 0);
   CHECK(gaussian_kernel(q, q).max().item<float>() <= 1.0f);
   // Ordinary inputs: equal to the exact float64 distance to fp32 accuracy.
   const auto a = torch::randn({20, 16}), b = torch::randn({30, 16});
   const auto exact = torch::cdist(a.to(torch::kFloat64), b.to(torch::kFloat64)).square();
-  CHECK(max_abs_diff(squared_distance(a, b).to(torch::kFloat64), exact) < 1e-4);
+  CHECK(max_abs_diff(reference::squared_distance(a, b).to(torch::kFloat64), exact) < 1e-4);
 }
 
 TEST_CASE("gaussian kernel: bf16 inputs and autocast still give an fp32 distance", "[models][soft]") {
   torch::manual_seed(1);
   const auto a = torch::randn({20, 16}), b = torch::randn({30, 16});
-  const auto fp32 = squared_distance(a, b);
-  CHECK(squared_distance(a.to(torch::kBFloat16), b.to(torch::kBFloat16)).scalar_type() == torch::kFloat32);
+  const auto fp32 = reference::squared_distance(a, b);
+  CHECK(reference::squared_distance(a.to(torch::kBFloat16), b.to(torch::kBFloat16)).scalar_type() == torch::kFloat32);
   const bool was_enabled = at::autocast::is_autocast_enabled(at::kCPU);
   at::autocast::set_autocast_enabled(at::kCPU, true);
   at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
   const auto control = torch::matmul(a, b.t());  // autocast really is on: this one drops to bf16
-  const auto guarded = squared_distance(a, b);
+  const auto guarded = reference::squared_distance(a, b);
   at::autocast::set_autocast_enabled(at::kCPU, was_enabled);
   at::autocast::clear_cache();
   CHECK(control.scalar_type() == torch::kBFloat16);

@@ -2,6 +2,7 @@
 
 #include <ATen/record_function.h>
 
+#include "kernels/newton_pinv.h"
 #include "models/attention/precision.h"
 
 namespace softvit {
@@ -34,6 +35,10 @@ torch::Tensor newton_pinv_value(const torch::Tensor& a, const NewtonOptions& opt
   // Named scope: the FLOP counter reports the iterations separately (published counts omit them).
   RECORD_USER_SCOPE("softvit::newton_pinv");
   torch::NoGradGuard no_grad;
+  // CUDA, up to 64 x 64: all iterations in one kernel (kernels/newton_pinv.h); the loop below is the
+  // reference and runs everywhere else.
+  if (kernels::fused_newton_supported(a))
+    return kernels::newton_pinv_cuda(a, options.iterations, options.regularization);
   NoAutocast fp32;
   const auto mat = at_least_fp32(a);
   const auto p = mat + options.regularization * torch::eye(mat.size(-1), mat.options());

@@ -6,7 +6,9 @@
 // entries positive) it is the reference's max row sum. With alpha below 2 / lambda_max^2 the
 // iteration converges to pinv(P) from that start, quadratically once close.
 // The forward runs without autograd (the iterations are never recorded); the backward is the
-// derivative of an inverse, taken once: dL/dA = -V^T G V^T with G = dL/dV.
+// derivative of an inverse, taken once: dL/dA = -V^T G V^T with G = dL/dV. On CUDA, matrices up to
+// 64 x 64 run all iterations in one fused kernel (kernels/newton_pinv.h); the ATen loop here is the
+// reference and the path everywhere else.
 #pragma once
 #include <torch/torch.h>
 

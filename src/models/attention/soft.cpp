@@ -94,7 +94,8 @@ torch::Tensor SoftKernel::forward(const torch::Tensor& q_in, const torch::Tensor
               " tokens");
   const auto q = q_in / std::pow(static_cast<double>(head_dim), 0.25);
   const auto lm = landmarks(q, grid_h, grid_w);
-  const auto k1 = gaussian_kernel(q, lm);  // B x h x n x m, fp32 or fp64
+  // B x h x n x m: fp32 (fp64 in tests), or bf16 under bf16 autocast (it only feeds the matmuls)
+  const auto k1 = gaussian_kernel(q, lm, /*autocast_output=*/true);
   const auto a = gaussian_kernel(lm, lm);  // B x h x m x m
   auto inv = newton_pinv(a, newton);
   if (symmetric_norm) {
