@@ -8,6 +8,7 @@
 #include "core/atomic_file.h"
 #include "core/config.h"
 #include "core/strings.h"
+#include "dist/data_parallel.h"
 #include "models/registry.h"
 #include "train/device.h"
 #include "train/step_benchmark.h"
@@ -24,10 +25,16 @@ struct Args {
 };
 
 void run(const Args& a, const std::string& mode) {
-  set_threads(0);
+  // Under softvit launch (WORLD_SIZE > 1) every rank times its own steps, with gradients averaged
+  // over the ranks as in training; rank 0 prints per-rank and aggregate throughput.
+  const RunConfig defaults = parse_config("{}", "bench", a.overrides);
+  dist::DataParallel dp(defaults.dist, parse_device(a.device),
+                        cat(mode, " ", a.model, " ", a.batch, " ", a.precision, " ", join(a.overrides, " ")));
+  set_threads(dp.threads(0));
+  const bool main = dp.is_main();
   const std::vector<int64_t> sizes = a.sweep.empty() ? std::vector<int64_t>{a.img_size} : a.sweep;
   nlohmann::json rows = nlohmann::json::array();
-  std::printf("%-6s %-16s %5s %6s %6s %10s %10s %9s\n", "mode", "model", "px", "batch", "prec", "img/s", "ms/step",
+  if (main) std::printf("%-6s %-16s %5s %6s %6s %10s %10s %9s\n", "mode", "model", "px", "batch", "prec", "img/s", "ms/step",
               "peak GiB");
   for (int64_t px : sizes) {
     RunConfig config = parse_config("{}", "bench", a.overrides);
@@ -42,20 +49,39 @@ void run(const Args& a, const std::string& mode) {
     o.channels_last = a.channels_last;
     o.warmup_steps = a.warmup;
     o.steps = a.steps;
-    o.device = a.device;
-    const auto r = benchmark_steps(*model, o);
+    o.device = dp.device().str();
+    if (dp.active()) {
+      model->to(dp.device());
+      dp.sync_model(*model);
+      if (mode == "train") {
+        dp.reduce_gradients_of(*model);
+        o.before_forward = [&dp] { dp.before_forward(); };
+        o.before_backward = [&dp](const torch::Tensor& loss) { dp.before_backward(loss, /*reduce=*/true); };
+      }
+    }
+    auto r = benchmark_steps(*model, o);
+    const std::vector<double> per_rank = dp.all_values(r.img_s);
+    r.img_s = 0;
+    for (double v : per_rank) r.img_s += v;
+    if (!main) continue;
     if (r.out_of_memory)
       std::printf("%-6s %-16s %5lld %6lld %6s %10s %10s %9s\n", mode.c_str(), a.model.c_str(), (long long)px,
                   (long long)a.batch, a.precision.c_str(), "OOM", "-", "-");
     else
       std::printf("%-6s %-16s %5lld %6lld %6s %10.1f %10.2f %9.2f\n", mode.c_str(), a.model.c_str(), (long long)px,
                   (long long)a.batch, a.precision.c_str(), r.img_s, r.ms_per_step, r.peak_gib);
+    if (dp.active()) {
+      std::string ranks;
+      for (size_t i = 0; i < per_rank.size(); ++i) ranks += cat(i ? ", " : "", "rank ", i, " ", fixed(per_rank[i], 1));
+      std::printf("  %d ranks: %s img/s; aggregate %.1f img/s (global batch %lld)\n", dp.world_size(), ranks.c_str(),
+                  r.img_s, static_cast<long long>(a.batch * dp.world_size()));
+    }
     std::fflush(stdout);
-    rows.push_back({{"mode", mode}, {"model", a.model}, {"img_size", px}, {"batch", a.batch},
+    rows.push_back({{"world_size", dp.world_size()}, {"per_rank_img_s", per_rank},{"mode", mode}, {"model", a.model}, {"img_size", px}, {"batch", a.batch},
                     {"precision", a.precision}, {"device", a.device}, {"img_s", r.img_s},
                     {"ms_per_step", r.ms_per_step}, {"peak_gib", r.peak_gib}, {"oom", r.out_of_memory}});
   }
-  if (!a.json.empty()) write_file_atomic(a.json, rows.dump(2) + "\n");
+  if (main && !a.json.empty()) write_file_atomic(a.json, rows.dump(2) + "\n");
 }
 
 void add_steps_command(CLI::App& bench, const std::string& mode, const std::string& help) {

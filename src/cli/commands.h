@@ -11,6 +11,7 @@ void add_models_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_data_command(CLI::App& app);
+void add_launch_command(CLI::App& app);
 // Subcommands of `softvit bench`, each in its own file.
 void add_bench_steps_commands(CLI::App& bench);
 void add_bench_attention_command(CLI::App& bench);

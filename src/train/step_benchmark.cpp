@@ -51,7 +51,9 @@ StepBenchmarkResult benchmark_steps(Model& model, const StepBenchmarkOptions& o)
     AutocastScope autocast(device, o.bf16);
     if (train) {
       optimizer->zero_grad();
+      if (o.before_forward) o.before_forward();
       auto loss = torch::nn::functional::cross_entropy(model.forward(images), labels);
+      if (o.before_backward) o.before_backward(loss);
       loss.backward();
       optimizer->step();
     } else {

@@ -1,6 +1,7 @@
 // Times training or inference steps of a model on synthetic data already on the device: warm-up,
 // then many steps between two device events; reports img/s, ms per step and peak memory.
 #pragma once
+#include <functional>
 #include <string>
 
 #include "models/model.h"
@@ -17,6 +18,9 @@ struct StepBenchmarkOptions {
   int64_t warmup_steps = 10;
   int64_t steps = 50;
   std::string device = "cpu";
+  // Data-parallel runs: called before each training forward and backward (gradient all-reduce).
+  std::function<void()> before_forward;
+  std::function<void(const torch::Tensor& loss)> before_backward;
 };
 
 struct StepBenchmarkResult {

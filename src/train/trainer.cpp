@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/loader.h"
+#include "dist/data_parallel.h"
 #include "eval/evaluate.h"
 #include "eval/plots.h"
 #include "log/log.h"
@@ -72,6 +73,7 @@ class Trainer {
   const std::string run_dir_;
   std::string config_yaml_;
   torch::Device device_ = torch::kCPU;
+  std::unique_ptr<dist::DataParallel> dp_;  // several processes: WORLD_SIZE > 1 in the environment
   bool bf16_ = false;
   std::unique_ptr<Loader> train_loader_, val_loader_;
   ModelPtr model_;
@@ -91,20 +93,23 @@ class Trainer {
 
 Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
     : config_(config), options_(options), run_dir_(config.run.output) {
-  fs::create_directories(fs::path(run_dir_) / "checkpoints");
-  log::add_file((fs::path(run_dir_) / "train.log").string());
   config_yaml_ = to_yaml(config_);
-  write_file_atomic((fs::path(run_dir_) / "config.yaml").string(), config_yaml_);
+  dp_ = std::make_unique<dist::DataParallel>(config_.dist, parse_device(config_.run.device), config_yaml_);
+  if (dp_->is_main()) {  // only rank 0 writes the run folder
+    fs::create_directories(fs::path(run_dir_) / "checkpoints");
+    log::add_file((fs::path(run_dir_) / "train.log").string());
+    write_file_atomic((fs::path(run_dir_) / "config.yaml").string(), config_yaml_);
+  }
 
-  const int threads = set_threads(config_.run.threads);
+  const int threads = set_threads(dp_->threads(config_.run.threads));
   torch::manual_seed(static_cast<uint64_t>(config_.run.seed));
-  device_ = parse_device(config_.run.device);
+  device_ = dp_->device();
   bf16_ = config_.train.precision == "bf16";
   if (bf16_ && !device_.is_cuda()) log::warn("train.precision bf16 applies to CUDA only; training in fp32");
 
   const auto& data = config_.data;
-  train_loader_ = make_loader(config_, data.train_split, /*train=*/true);
-  val_loader_ = make_loader(config_, data.val_split, /*train=*/false);
+  train_loader_ = make_loader(config_, data.train_split, /*train=*/true, dp_->rank(), dp_->world_size());
+  val_loader_ = make_loader(config_, data.val_split, /*train=*/false, dp_->rank(), dp_->world_size());
   const auto& class_names = train_loader_->classes();
   const int64_t train_size = train_loader_->source().size();
   log::info(cat("data: ", data.source, " ", data.root, ": ", train_size, " train (", data.train_split, "), ",
@@ -115,6 +120,7 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   model_ = build_model(config_.model, classes, train_loader_->channels());
   if (!options_.resume) init_model_weights(*model_, config_.model);  // a resume loads its own weights
   model_->to(device_);
+  if (!options_.resume) dp_->sync_model(*model_);  // every rank starts from rank 0's weights
   if (config_.train.ema_decay > 0) {
     ema_ = std::make_unique<ModelEma>(build_model(config_.model, classes, train_loader_->channels()), *model_,
                                       config_.train.ema_decay);
@@ -129,7 +135,7 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
                           config_.train.accum_steps, " is larger than the training split (", train_size,
                           " samples)"));
 
-  const int64_t global_batch = int64_t{config_.train.batch_size} * config_.train.accum_steps;
+  const int64_t global_batch = int64_t{config_.train.batch_size} * config_.train.accum_steps * dp_->world_size();
   const double lr = config_.optim.lr_base_batch > 0
                         ? config_.optim.lr * global_batch / config_.optim.lr_base_batch
                         : config_.optim.lr;
@@ -165,7 +171,8 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
                   state_.step));
   }
   first_step_ = state_.step;
-  run_log_ = std::make_unique<RunLog>(run_dir_);
+  if (dp_->is_main()) run_log_ = std::make_unique<RunLog>(run_dir_);
+  dp_->reduce_gradients_of(*model_);
   result_.run_dir = run_dir_;
 }
 
@@ -213,12 +220,15 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
     auto images = batch->images.to(device_, /*non_blocking=*/true);
     auto labels = batch->labels.to(device_, /*non_blocking=*/true);
     torch::Tensor loss;
+    dp_->before_forward();
     {
       AutocastScope autocast(device_, bf16_);
       const auto targets = batch->targets.defined() ? batch->targets.to(device_, true) : torch::Tensor();
       loss = classification_loss(model_->forward(images), labels, targets, loss_options_);
     }
-    (loss / accum).backward();
+    const auto scaled = loss / accum;
+    dp_->before_backward(scaled, /*reduce=*/last_micro);  // accumulate locally, average at the last
+    scaled.backward();
     const int64_t n = labels.size(0);
     epoch_loss += loss.detach() * n;
     window_loss += loss.detach() * n;
@@ -227,7 +237,7 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
     // On the CPU the check costs nothing, so every step is checked; on a GPU only at log points,
     // to keep the host from waiting on the device.
     if (!device_.is_cuda()) {
-      const double value = loss.item<double>();
+      const double value = dp_->sum(loss.detach()).item<double>() / dp_->world_size();  // all ranks agree
       if (!std::isfinite(value))
         throw TrainError(cat("loss is ", value, " at step ", state_.step + 1, " (epoch ", epoch + 1,
                              "); stopped, the last good checkpoint is ", checkpoint_path("last.pt")));
@@ -241,36 +251,41 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
 
     const int64_t step_in_epoch = (batch_index + 1) / accum;
     if (state_.step % config_.run.log_every == 0 || step_in_epoch == steps_per_epoch_) {
-      const double mean_loss = window_loss.item<double>() / std::max<int64_t>(1, window_images);
+      const int64_t images = window_images * dp_->world_size();  // every rank's batches are equal
+      const double mean_loss = dp_->sum(window_loss).item<double>() / std::max<int64_t>(1, images);
       if (!std::isfinite(mean_loss))
         throw TrainError(cat("loss is ", mean_loss, " between steps ", window_first_step, " and ", state_.step,
                              " (epoch ", epoch + 1, "); stopped, the last good checkpoint is ",
                              checkpoint_path("last.pt")));
-      const double img_s = window_images / std::max(seconds_since(window_start), 1e-9);
+      const double img_s = images / std::max(seconds_since(window_start), 1e-9);
       const int64_t total_steps = steps_per_epoch_ * config_.train.epochs;
       const double done_s = train_seconds_ + seconds_since(epoch_start);
       const double eta = done_s / std::max<int64_t>(1, state_.step - first_step_) * (total_steps - state_.step);
       log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " step ", step_in_epoch, "/", steps_per_epoch_,
                     " loss ", fixed(mean_loss, 4), " lr ", lr_, " ", fixed(img_s, 0), " img/s ETA ", duration(eta)));
-      run_log_->step({{"epoch", epoch + 1}, {"step", state_.step}, {"loss", mean_loss}, {"lr", lr_}, {"img_s", img_s}});
+      if (run_log_)
+        run_log_->step(
+            {{"epoch", epoch + 1}, {"step", state_.step}, {"loss", mean_loss}, {"lr", lr_}, {"img_s", img_s}});
       window_loss.zero_();
       window_images = 0;
       window_first_step = state_.step + 1;
       window_start = Clock::now();
     }
-    if (stop_requested() || (options_.stop_after_steps > 0 && state_.step >= options_.stop_after_steps)) {
+    // A signal may reach the ranks at different steps: they agree to stop at the same one.
+    const bool signal = dp_->any(stop_requested());
+    if (signal || (options_.stop_after_steps > 0 && state_.step >= options_.stop_after_steps)) {
       train_seconds_ += seconds_since(epoch_start);
-      const bool signal = stop_requested();
-      stop(signal ? cat("signal ", stop_signal_number()) : cat("step budget ", options_.stop_after_steps), epoch,
-           batch_index + 1);
+      const std::string by = stop_requested() ? cat("signal ", stop_signal_number()) : "signal on another rank";
+      stop(signal ? by : cat("step budget ", options_.stop_after_steps), epoch, batch_index + 1);
       return;
     }
   }
   const double epoch_seconds = seconds_since(epoch_start);
   train_seconds_ += epoch_seconds;
-  images_seen_ += epoch_images;
-  end_epoch(epoch, epoch_seconds, epoch_loss.item<double>() / std::max<int64_t>(1, epoch_images),
-            epoch_images / std::max(epoch_seconds, 1e-9));
+  const int64_t images = epoch_images * dp_->world_size();
+  images_seen_ += images;
+  end_epoch(epoch, epoch_seconds, dp_->sum(epoch_loss).item<double>() / std::max<int64_t>(1, images),
+            images / std::max(epoch_seconds, 1e-9));
 }
 
 void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, double img_s) {
@@ -278,15 +293,19 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   EvalResult val, ema_val;
   {
     AutocastScope autocast(device_, bf16_);
-    val = evaluate(*model_, *val_loader_, device_);
-    if (ema_) ema_val = evaluate(ema_->model(), *val_loader_, device_);
+    // Each rank evaluates its shard; the gathered metrics are the same on every rank.
+    const int64_t n = val_loader_->source().size(), classes = model_->num_classes();
+    val = dp_->gather(evaluate(*model_, *val_loader_, device_), n, classes);
+    if (ema_) ema_val = dp_->gather(evaluate(ema_->model(), *val_loader_, device_), n, classes);
   }
   EpochSummary summary{epoch + 1, train_loss, val.loss, val.top1, lr_, img_s,
                        train_seconds + seconds_since(eval_start)};
   nlohmann::json extra = {{"val_top5", val.top5}, {"step", state_.step}};
   if (ema_) extra.update({{"ema_val_top1", ema_val.top1}, {"ema_val_loss", ema_val.loss}});
-  run_log_->epoch(summary, extra);
-  refresh_training_curves(run_dir_);  // run_dir/curves.png
+  if (run_log_) {
+    run_log_->epoch(summary, extra);
+    refresh_training_curves(run_dir_);  // run_dir/curves.png
+  }
   log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " done: train loss ", fixed(train_loss, 4),
                 ", val loss ", fixed(val.loss, 4), ", val top-1 ", fixed(100 * val.top1, 2), "%",
                 ema_ ? cat(", EMA top-1 ", fixed(100 * ema_val.top1, 2), "%") : std::string(), ", ",
@@ -319,7 +338,7 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
       save(name, epoch + 1, 0, false);
       while (static_cast<int>(top.size()) > config_.checkpoint.keep_top_k) {
         std::snprintf(name, sizeof name, "epoch_%03lld.pt", static_cast<long long>(top.back().second));
-        fs::remove(checkpoint_path(name));
+        if (dp_->is_main()) fs::remove(checkpoint_path(name));
         top.pop_back();
       }
     }
@@ -334,6 +353,7 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
 }
 
 void Trainer::save(const std::string& name, int64_t epoch, int64_t batch_in_epoch, bool with_optimizer) {
+  if (!dp_->is_main()) return;
   CheckpointInfo info = state_;
   info.epoch = epoch;
   info.batch_in_epoch = batch_in_epoch;

@@ -1,0 +1,74 @@
+#include "dist/data_parallel.h"
+
+#include <c10/core/impl/VirtualGuardImpl.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "dist/eval_gather.h"
+#include "dist/gradient_reducer.h"
+#include "dist/process_group.h"
+#include "log/log.h"
+
+namespace softvit::dist {
+
+DataParallel::DataParallel(const DistSection& dist, const torch::Device& configured,
+                           const std::string& config_yaml)
+    : env_(dist_env()), options_(dist), device_(configured) {
+  if (!env_.distributed()) return;
+  if (device_.is_cuda()) {
+    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env_.local_rank));
+    c10::impl::VirtualGuardImpl(c10::DeviceType::CUDA)
+        .setDevice(device_);  // NCCL binds to the current device
+  }
+  if (!is_main()) log::init_console(log::Level::warn);  // rank 0 speaks for the job
+  group_ = Group::connect(env_, device_, dist, config_yaml);
+}
+
+DataParallel::~DataParallel() = default;
+
+int DataParallel::threads(int configured) const {
+  if (configured > 0) return configured;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, cores / env_.local_world_size);
+}
+
+void DataParallel::sync_model(torch::nn::Module& model) {
+  if (!active()) return;
+  std::vector<torch::Tensor> tensors;
+  for (const auto& p : model.parameters()) tensors.push_back(p);
+  for (const auto& b : model.buffers()) tensors.push_back(b);
+  group_->broadcast(tensors);
+}
+
+void DataParallel::reduce_gradients_of(torch::nn::Module& model) {
+  if (active())
+    reducer_ = std::make_unique<GradientReducer>(*group_, model, options_.bucket_mb,
+                                                 options_.find_unused_parameters);
+}
+
+void DataParallel::before_forward() {
+  if (reducer_) reducer_->before_forward();
+}
+
+void DataParallel::before_backward(const torch::Tensor& loss, bool reduce) {
+  if (reducer_ && reduce) reducer_->before_backward(loss);
+}
+
+torch::Tensor DataParallel::sum(const torch::Tensor& value) { return active() ? group_->sum(value) : value; }
+
+bool DataParallel::any(bool flag) { return active() ? group_->any(flag) : flag; }
+
+std::vector<double> DataParallel::all_values(double value) {
+  if (!active()) return {value};
+  std::vector<double> values;
+  for (const auto& t : group_->all_gather(torch::tensor({value}, torch::kFloat64)))
+    values.push_back(t.item<double>());
+  return values;
+}
+
+EvalResult DataParallel::gather(const EvalResult& local, int64_t dataset_size, int64_t num_classes) {
+  return active() ? gather_evaluation(*group_, local, dataset_size, num_classes) : local;
+}
+
+}  // namespace softvit::dist

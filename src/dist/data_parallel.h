@@ -1,0 +1,59 @@
+// What the trainer needs for data-parallel training, behind one small interface that is a no-op
+// for a single process: the process group (when WORLD_SIZE > 1), this rank's device, model
+// synchronisation from rank 0, gradient all-reduce overlapping backward, sums and agreement
+// across ranks for logging and stopping, and the gathering of a sharded evaluation.
+#pragma once
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+#include "dist/env.h"
+#include "eval/evaluate.h"
+
+namespace softvit::dist {
+
+class Group;
+class GradientReducer;
+
+class DataParallel {
+ public:
+  // Reads the environment; with WORLD_SIZE > 1 connects to the other ranks (Group::connect):
+  // `configured` cuda becomes cuda:LOCAL_RANK. Ranks other than 0 log warnings and errors only.
+  DataParallel(const DistSection& dist, const torch::Device& configured, const std::string& config_yaml);
+  DataParallel(const DataParallel&) = delete;
+  DataParallel& operator=(const DataParallel&) = delete;
+  ~DataParallel();
+
+  bool active() const { return group_ != nullptr; }
+  int rank() const { return env_.rank; }
+  int world_size() const { return env_.world_size; }
+  bool is_main() const { return env_.rank == 0; }  // writes logs, plots and checkpoints
+  const torch::Device& device() const { return device_; }
+  // CPU threads per process: `configured`, or the cores shared among this machine's ranks.
+  int threads(int configured) const;
+
+  // Copies rank 0's parameters and buffers to every rank.
+  void sync_model(torch::nn::Module& model);
+  // From now on gradients of `model` are averaged over the ranks (see before_backward).
+  void reduce_gradients_of(torch::nn::Module& model);
+  // Around each forward/backward pair; `reduce`: this backward ends an accumulation.
+  void before_forward();
+  void before_backward(const torch::Tensor& loss, bool reduce);
+
+  torch::Tensor sum(const torch::Tensor& value);  // over ranks; `value` itself for one process
+  bool any(bool flag);                            // true on every rank when true on one
+  std::vector<double> all_values(double value);   // every rank's `value`, in rank order
+  // This rank's evaluation of its shard -> the whole split's (`dataset_size` samples), on every rank.
+  EvalResult gather(const EvalResult& local, int64_t dataset_size, int64_t num_classes);
+
+ private:
+  DistEnv env_;
+  DistSection options_;
+  torch::Device device_;
+  std::shared_ptr<Group> group_;
+  std::unique_ptr<GradientReducer> reducer_;
+};
+
+}  // namespace softvit::dist
