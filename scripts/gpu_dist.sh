@@ -12,6 +12,8 @@ mkdir -p "$out"
 export OMP_WAIT_POLICY=passive
 export NCCL_NVLS_ENABLE=0  # NVLink multicast must stay off on these machines
 start=$(date +%s)
+[ -f .gpu/gloo-include/gloo/config.h ] || [ -f /usr/include/gloo/config.h ] ||
+  echo "warning: no gloo headers (.gpu/gloo-include/gloo): CPU ranks and the dist tests will fail (see above)"
 bash scripts/gpu_build.sh > "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
 echo "build: $(( $(date +%s) - start )) s"
 B=build-gpu/softvit

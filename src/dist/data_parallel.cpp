@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "core/error.h"
+#include "core/strings.h"
 #include "dist/eval_gather.h"
 #include "dist/gradient_reducer.h"
 #include "dist/process_group.h"
@@ -53,6 +55,23 @@ void DataParallel::before_forward() {
 
 void DataParallel::before_backward(const torch::Tensor& loss, bool reduce) {
   if (reducer_ && reduce) reducer_->before_backward(loss);
+}
+
+void DataParallel::backward(const torch::Tensor& loss, bool reduce) {
+  before_backward(loss, reduce);
+  if (!active() || !reduce) return loss.backward();
+  const auto failed = [&](const std::string& why) {
+    return TrainError(cat("rank ", rank(), ": the gradient all-reduce across ", world_size(),
+                          " ranks failed (a rank died, or it took longer than dist.timeout_s=",
+                          options_.timeout_s, " s): ", why));
+  };
+  try {
+    loss.backward();
+  } catch (const c10::Error& e) {
+    throw failed(e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw failed(e.what());
+  }
 }
 
 torch::Tensor DataParallel::sum(const torch::Tensor& value) { return active() ? group_->sum(value) : value; }

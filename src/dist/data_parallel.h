@@ -38,8 +38,12 @@ class DataParallel {
   void sync_model(torch::nn::Module& model);
   // From now on gradients of `model` are averaged over the ranks (see before_backward).
   void reduce_gradients_of(torch::nn::Module& model);
-  // Around each forward/backward pair; `reduce`: this backward ends an accumulation.
+  // Call before each training forward.
   void before_forward();
+  // loss.backward(); with `reduce` (the last micro-step of an accumulation) the gradients are
+  // averaged over the ranks while it runs. A failed all-reduce (a rank died) throws TrainError.
+  void backward(const torch::Tensor& loss, bool reduce);
+  // For a caller that runs backward itself (the step benchmark): arms the all-reduce of the next one.
   void before_backward(const torch::Tensor& loss, bool reduce);
 
   torch::Tensor sum(const torch::Tensor& value);  // over ranks; `value` itself for one process

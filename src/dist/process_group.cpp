@@ -170,12 +170,17 @@ void Group::handshake(const std::string& config_yaml, double connect_timeout_s) 
 }
 
 void Group::wait(const c10::intrusive_ptr<c10d::Work>& work, const std::string& what) {
+  const auto failed = [&](const std::string& why) {
+    return TrainError(cat("rank ", env_.rank, ": ", what, " across ", env_.world_size,
+                          " ranks failed (a rank died, or it took longer than dist.timeout_s=", timeout_s_,
+                          " s): ", why));
+  };
   try {
     work->wait();
   } catch (const c10::Error& e) {
-    throw TrainError(cat("rank ", env_.rank, ": ", what, " across ", env_.world_size,
-                         " ranks failed (a rank died, or it took longer than dist.timeout_s=", timeout_s_,
-                         " s): ", e.what_without_backtrace()));
+    throw failed(e.what_without_backtrace());
+  } catch (const std::exception& e) {  // gloo's own errors
+    throw failed(e.what());
   }
 }
 

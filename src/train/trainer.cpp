@@ -226,9 +226,7 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
       const auto targets = batch->targets.defined() ? batch->targets.to(device_, true) : torch::Tensor();
       loss = classification_loss(model_->forward(images), labels, targets, loss_options_);
     }
-    const auto scaled = loss / accum;
-    dp_->before_backward(scaled, /*reduce=*/last_micro);  // accumulate locally, average at the last
-    scaled.backward();
+    dp_->backward(loss / accum, /*reduce=*/last_micro);  // average over the ranks at the last micro-step
     const int64_t n = labels.size(0);
     epoch_loss += loss.detach() * n;
     window_loss += loss.detach() * n;
@@ -365,6 +363,7 @@ void Trainer::stop(const std::string& reason, int64_t epoch, int64_t batch_in_ep
   save("last.pt", epoch, batch_in_epoch, /*with_optimizer=*/true);
   result_.stopped_early = true;
   result_.stop_reason = reason;
+  if (!dp_->is_main()) return;  // rank 0 saved and speaks for the job
   log::warn(cat("stopping on ", reason, " at step ", state_.step, " (epoch ", epoch + 1, ", batch ", batch_in_epoch,
                 "); saved ", checkpoint_path("last.pt"), "; continue with: softvit train --resume ", run_dir_));
 }

@@ -233,7 +233,16 @@ static std::map<int, pid_t> ranks_of(pid_t parent) {
   return ranks;
 }
 
-TEST_CASE("dist: the launcher stops the job when a rank dies and names it", "[dist]") {
+struct Disturbed {
+  std::map<int, pid_t> ranks;
+  bool ended = false;  // the launcher ended by itself within the time limit
+  int status = 0;
+  std::string log;
+};
+
+// Starts a long 2-rank training through the launcher, sends `signal_number` to rank 1 once rank 0
+// trains, and waits up to `limit_s` for the launcher to end (then kills everything).
+static Disturbed launch_and_disturb(int signal_number, const std::string& extra_set, double limit_s) {
   TempDir dir;
   const std::string log = dir.path("launch.log"), out = dir.path("run"), config = write_config(dir);
   const pid_t launcher = fork();
@@ -243,40 +252,62 @@ TEST_CASE("dist: the launcher stops the job when a rank dies and names it", "[di
     ::dup2(fd, STDOUT_FILENO);
     ::dup2(fd, STDERR_FILENO);
     ::execl(SOFTVIT_BINARY, SOFTVIT_BINARY, "launch", "--nproc-per-node", "2", "--grace", "3", "--", "train",
-            "--config", config.c_str(), "--output", out.c_str(), "--set", "train.epochs=1000", nullptr);
+            "--config", config.c_str(), "--output", out.c_str(), "--set", "train.epochs=1000", "--set",
+            extra_set.c_str(), nullptr);
     ::_exit(127);
   }
-  // Wait until rank 0 trains, then kill rank 1 as an out-of-memory killer would.
-  std::map<int, pid_t> ranks;
+  Disturbed d;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(25);
   while (std::chrono::steady_clock::now() < deadline) {
-    ranks = ranks_of(launcher);
-    if (ranks.size() == 2 && std::filesystem::exists(out + "/metrics.jsonl")) break;
+    d.ranks = ranks_of(launcher);
+    if (d.ranks.size() == 2 && std::filesystem::exists(out + "/metrics.jsonl")) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  REQUIRE(ranks.size() == 2);
-  REQUIRE(std::filesystem::exists(out + "/metrics.jsonl"));
-  const auto killed_at = std::chrono::steady_clock::now();
-  ::kill(ranks.at(1), SIGKILL);
-  int status = 0;
+  if (d.ranks.size() == 2) ::kill(d.ranks.at(1), signal_number);
+  const auto disturbed_at = std::chrono::steady_clock::now();
   pid_t done = 0;
-  while ((done = ::waitpid(launcher, &status, WNOHANG)) == 0 &&
-         std::chrono::steady_clock::now() - killed_at < std::chrono::seconds(20))
+  while ((done = ::waitpid(launcher, &d.status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() - disturbed_at < std::chrono::duration<double>(limit_s))
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  if (done == 0) {  // the launcher hangs: clean up, then fail
+  d.ended = done == launcher;
+  if (!d.ended) {  // the launcher hangs: clean up, then fail
     ::kill(launcher, SIGKILL);
-    for (const auto& [rank, pid] : ranks) ::kill(pid, SIGKILL);
-    ::waitpid(launcher, &status, 0);
+    for (const auto& [rank, pid] : d.ranks) ::kill(pid, SIGKILL);
+    ::waitpid(launcher, &d.status, 0);
   }
   std::ifstream in(log);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  INFO(text);
-  REQUIRE(done == launcher);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 128 + SIGKILL);
-  CHECK_THAT(text, Catch::Contains("rank 1 (pid " + std::to_string(ranks.at(1)) + ") failed: signal 9"));
-  CHECK_THAT(text, Catch::Contains("stopping the other ranks"));
-  CHECK(::kill(ranks.at(0), 0) != 0);  // rank 0 is gone too (reaped by the launcher)
+  d.log.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return d;
+}
+
+TEST_CASE("dist: the launcher stops the job when a rank dies and names it", "[dist]") {
+  // Rank 1 killed as an out-of-memory killer would.
+  const Disturbed d = launch_and_disturb(SIGKILL, "dist.timeout_s=30", 20);
+  INFO(d.log);
+  REQUIRE(d.ranks.size() == 2);
+  REQUIRE(d.ended);
+  CHECK(WIFEXITED(d.status));
+  CHECK(WEXITSTATUS(d.status) == 128 + SIGKILL);
+  CHECK_THAT(d.log, Catch::Contains("rank 1 (pid " + std::to_string(d.ranks.at(1)) + ") failed: signal 9"));
+  CHECK_THAT(d.log, Catch::Contains("stopping the other ranks"));
+  CHECK(::kill(d.ranks.at(0), 0) != 0);  // rank 0 is gone too (reaped by the launcher)
+}
+
+TEST_CASE("dist: a collective past dist.timeout_s ends the job", "[dist]") {
+  // Rank 1 frozen (SIGSTOP): rank 0 waits in a collective until its timeout, fails with a message
+  // naming it; the launcher then stops the frozen rank (SIGKILL after the grace period).
+  const Disturbed d = launch_and_disturb(SIGSTOP, "dist.timeout_s=2", 20);
+  INFO(d.log);
+  REQUIRE(d.ranks.size() == 2);
+  REQUIRE(d.ended);
+  CHECK(WIFEXITED(d.status));
+  CHECK(WEXITSTATUS(d.status) != 0);
+  CHECK_THAT(d.log, Catch::Contains("rank 0: "));
+  CHECK_THAT(d.log, Catch::Contains("took longer than dist.timeout_s=2 s"));
+  CHECK_THAT(d.log, Catch::Contains("Timed out waiting 2000ms"));  // gloo says why
+  CHECK_THAT(d.log,
+             Catch::Contains("rank 0 (pid " + std::to_string(d.ranks.at(0)) + ") failed: exit status 1"));
+  CHECK(::kill(d.ranks.at(1), 0) != 0);
 }
 
 TEST_CASE("dist: bench train under the launcher reports every rank and the sum", "[dist]") {
