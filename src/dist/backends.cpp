@@ -51,8 +51,9 @@ c10::intrusive_ptr<c10d::Backend> make_nccl_backend(const c10::intrusive_ptr<c10
 #if SOFTVIT_HAVE_NCCL
   const auto [major, minor, patch] = c10d::getNcclVersionTuple();  // the library loaded now
   if (major != NCCL_MAJOR || minor != NCCL_MINOR)
-    log::warn(cat("NCCL ", major, ".", minor, ".", patch, " is loaded but softvit was compiled against nccl.h ",
-                  NCCL_MAJOR, ".", NCCL_MINOR, "; if ranks crash in NCCL, rebuild against the nccl.h of the ",
+    log::warn(cat("NCCL ", major, ".", minor, ".", patch,
+                  " is loaded but softvit was compiled against nccl.h ", NCCL_MAJOR, ".", NCCL_MINOR,
+                  "; if ranks crash in NCCL, rebuild against the nccl.h of the ",
                   "nvidia-nccl package torch uses (SOFTVIT_NCCL_INCLUDE_DIR)"));
   auto options = c10d::ProcessGroupNCCL::Options::create();
   options->timeout = timeout;

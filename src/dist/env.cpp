@@ -52,6 +52,10 @@ DistEnv parse_dist_env(const std::function<const char*(const char*)>& lookup) {
                           " needs the host of rank 0 ", kLaunchers));
   env.master_addr = addr;
   env.master_port = integer_of(lookup, "MASTER_PORT", nullptr, 1, 65535);
+  const char* agent = lookup("TORCHELASTIC_USE_AGENT_STORE");
+  env.agent_store = agent && std::string(agent) == "True";
+  const int zero = 0;
+  env.restart_count = integer_of(lookup, "TORCHELASTIC_RESTART_COUNT", &zero, 0, 1 << 20);
   return env;
 }
 

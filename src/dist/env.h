@@ -15,6 +15,10 @@ struct DistEnv {
   int local_world_size = 1;  // processes on this machine (LOCAL_WORLD_SIZE; 1 when unset)
   std::string master_addr;   // host of the rendezvous store (rank 0 serves it)
   int master_port = 0;
+  // torchrun's agent already serves the store at MASTER_ADDR:MASTER_PORT (TORCHELASTIC_USE_AGENT_STORE):
+  // rank 0 connects as a client, and keys live under /worker/attempt_<TORCHELASTIC_RESTART_COUNT>.
+  bool agent_store = false;
+  int restart_count = 0;
   bool distributed() const { return world_size > 1; }
   std::string master() const;  // "addr:port"
 };

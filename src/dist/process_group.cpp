@@ -66,18 +66,21 @@ std::shared_ptr<Group> Group::connect(const DistEnv& env, const torch::Device& d
   const std::string where = cat("MASTER_ADDR:MASTER_PORT=", env.master());
   c10d::TCPStoreOptions options;
   options.port = static_cast<uint16_t>(env.master_port);
-  options.isServer = env.rank == 0;
+  options.isServer = env.rank == 0 && !env.agent_store;
   options.numWorkers = static_cast<size_t>(env.world_size);
   options.waitWorkers = false;  // the handshake below waits, with a message that names who is missing
   options.timeout = millis(dist.connect_timeout_s);
   try {
     g->store_ = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
+    if (env.agent_store)  // as torch.distributed does under torchrun
+      g->store_ =
+          c10::make_intrusive<c10d::PrefixStore>(cat("/worker/attempt_", env.restart_count), g->store_);
   } catch (const c10::Error& e) {
-    throw TrainError(
-        cat("rank ", env.rank, ": ",
-            env.rank == 0 ? "cannot serve the rendezvous store at " : "cannot reach the rendezvous store at ",
-            where, " within dist.connect_timeout_s=", dist.connect_timeout_s,
-            " s: ", e.what_without_backtrace()));
+    throw TrainError(cat(
+        "rank ", env.rank, ": ",
+        options.isServer ? "cannot serve the rendezvous store at " : "cannot reach the rendezvous store at ",
+        where, " within dist.connect_timeout_s=", dist.connect_timeout_s,
+        " s: ", e.what_without_backtrace()));
   }
   g->handshake(config_yaml, dist.connect_timeout_s);
   g->store_->setTimeout(millis(dist.timeout_s));

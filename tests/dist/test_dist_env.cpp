@@ -54,6 +54,12 @@ TEST_CASE("dist env: a full torchrun-style environment", "[dist]") {
   CHECK(env.master() == "node7:29511");
   CHECK(parse(without("LOCAL_RANK")).local_rank == 3);  // one process per machine: LOCAL_RANK = RANK
   CHECK(parse(with("LOCAL_WORLD_SIZE", "2")).local_world_size == 2);
+  CHECK_FALSE(env.agent_store);
+  auto torchrun = kGood;
+  torchrun["TORCHELASTIC_USE_AGENT_STORE"] = "True";
+  torchrun["TORCHELASTIC_RESTART_COUNT"] = "2";
+  CHECK(parse(torchrun).agent_store);
+  CHECK(parse(torchrun).restart_count == 2);
 }
 
 TEST_CASE("dist env: errors name the variable", "[dist]") {

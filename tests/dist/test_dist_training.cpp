@@ -142,6 +142,25 @@ TEST_CASE("dist: two Gloo ranks train the weights of one process over the same g
   }
 }
 
+TEST_CASE("dist: torchrun starts the ranks as well", "[dist]") {
+  const std::string python = SOFTVIT_TORCH_PYTHON;
+  if (python.empty()) {
+    WARN("softvit test skipped: no python with torch beside the LibTorch in use");
+    return;
+  }
+  const std::string single = reference_run();
+  TempDir dir;
+  const std::string out = dir.path("two");
+  // torchrun's agent serves the store itself: rank 0 must connect to it, not serve another one.
+  const auto r =
+      run_shell(python + " -m torch.distributed.run --nproc-per-node 2 --master-port " +
+                std::to_string(free_port()) + " --no-python " + SOFTVIT_BINARY + " train --config " +
+                write_config(dir) + " --output " + out + " --set train.batch_size=8");
+  INFO(r.text);
+  REQUIRE(r.status == 0);
+  check_same_weights(single + "/checkpoints/last.pt", out + "/checkpoints/last.pt");
+}
+
 TEST_CASE("dist: two ranks resume from rank 0's checkpoint", "[dist]") {
   const std::string single = reference_run();
   TempDir dir;
