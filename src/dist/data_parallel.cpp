@@ -49,8 +49,27 @@ void DataParallel::reduce_gradients_of(torch::nn::Module& model) {
                                                  options_.find_unused_parameters);
 }
 
+template <typename Body>
+void DataParallel::guarded(const std::string& what, Body body) {
+  const auto failed = [&](const std::string& why) {
+    return TrainError(cat("rank ", rank(), ": ", what, " across ", world_size(),
+                          " ranks failed (a rank died, or it took longer than dist.timeout_s=",
+                          options_.timeout_s, " s): ", why));
+  };
+  try {
+    body();
+  } catch (const c10::Error& e) {
+    throw failed(e.what_without_backtrace());
+  } catch (const TrainError&) {
+    throw;
+  } catch (const std::exception& e) {  // gloo's own errors
+    throw failed(e.what());
+  }
+}
+
 void DataParallel::before_forward() {
-  if (reducer_) reducer_->before_forward();
+  // After the first reduced step the Reducer re-buckets: a broadcast.
+  if (reducer_) guarded("re-bucketing the gradients", [&] { reducer_->before_forward(); });
 }
 
 void DataParallel::before_backward(const torch::Tensor& loss, bool reduce) {
@@ -60,18 +79,7 @@ void DataParallel::before_backward(const torch::Tensor& loss, bool reduce) {
 void DataParallel::backward(const torch::Tensor& loss, bool reduce) {
   before_backward(loss, reduce);
   if (!active() || !reduce) return loss.backward();
-  const auto failed = [&](const std::string& why) {
-    return TrainError(cat("rank ", rank(), ": the gradient all-reduce across ", world_size(),
-                          " ranks failed (a rank died, or it took longer than dist.timeout_s=",
-                          options_.timeout_s, " s): ", why));
-  };
-  try {
-    loss.backward();
-  } catch (const c10::Error& e) {
-    throw failed(e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    throw failed(e.what());
-  }
+  guarded("the gradient all-reduce", [&] { loss.backward(); });
 }
 
 torch::Tensor DataParallel::sum(const torch::Tensor& value) { return active() ? group_->sum(value) : value; }

@@ -53,6 +53,11 @@ class DataParallel {
   EvalResult gather(const EvalResult& local, int64_t dataset_size, int64_t num_classes);
 
  private:
+  // Runs `body`; a failed collective in it (an exception from c10d or gloo) becomes a TrainError
+  // naming `what`, this rank and the timeout.
+  template <typename Body>
+  void guarded(const std::string& what, Body body);
+
   DistEnv env_;
   DistSection options_;
   torch::Device device_;
