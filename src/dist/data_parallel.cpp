@@ -43,6 +43,14 @@ void DataParallel::sync_model(torch::nn::Module& model) {
   group_->broadcast(tensors);
 }
 
+void DataParallel::seed_random_draws(uint64_t seed, int64_t step) {
+  if (!active()) return;
+  const uint64_t mixed = seed * 0x9E3779B97F4A7C15ULL +
+                         static_cast<uint64_t>(rank() + 1) * 0xBF58476D1CE4E5B9ULL +
+                         static_cast<uint64_t>(step);
+  torch::manual_seed(mixed);
+}
+
 void DataParallel::reduce_gradients_of(torch::nn::Module& model) {
   if (active())
     reducer_ = std::make_unique<GradientReducer>(*group_, model, options_.bucket_mb,

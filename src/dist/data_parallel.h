@@ -36,6 +36,9 @@ class DataParallel {
 
   // Copies rank 0's parameters and buffers to every rank.
   void sync_model(torch::nn::Module& model);
+  // Gives each rank its own stream of torch's random draws (dropout, drop-path) from (seed, rank,
+  // step), as timm seeds its ranks; a no-op for one process, whose draws stay exactly resumable.
+  void seed_random_draws(uint64_t seed, int64_t step);
   // From now on gradients of `model` are averaged over the ranks (see before_backward).
   void reduce_gradients_of(torch::nn::Module& model);
   // Call before each training forward.

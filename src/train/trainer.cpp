@@ -171,6 +171,7 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
                   state_.step));
   }
   first_step_ = state_.step;
+  dp_->seed_random_draws(static_cast<uint64_t>(config_.run.seed), state_.step);  // dropout differs by rank
   if (dp_->is_main()) run_log_ = std::make_unique<RunLog>(run_dir_);
   dp_->reduce_gradients_of(*model_);
   result_.run_dir = run_dir_;
