@@ -19,9 +19,14 @@ DataParallel::DataParallel(const DistSection& dist, const torch::Device& configu
     : env_(dist_env()), options_(dist), device_(configured) {
   if (!env_.distributed()) return;
   if (device_.is_cuda()) {
-    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env_.local_rank));
-    c10::impl::VirtualGuardImpl(c10::DeviceType::CUDA)
-        .setDevice(device_);  // NCCL binds to the current device
+    // One GPU per rank: cuda:LOCAL_RANK, or the only one a scheduler left visible to this rank.
+    const auto visible = static_cast<int>(torch::cuda::device_count());
+    if (env_.local_rank >= visible && visible != 1)
+      throw ConfigError(cat("LOCAL_RANK=", env_.local_rank, " needs a GPU of that index, but ", visible,
+                            " CUDA devices are visible to this process"));
+    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(visible == 1 ? 0 : env_.local_rank));
+    // NCCL's communicators bind to the current device.
+    c10::impl::VirtualGuardImpl(c10::DeviceType::CUDA).setDevice(device_);
   }
   if (!is_main()) log::init_console(log::Level::warn);  // rank 0 speaks for the job
   group_ = Group::connect(env_, device_, dist, config_yaml);
