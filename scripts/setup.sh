@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what softvit needs and is missing, and nothing else. Safe to re-run.
-#   - Debian packages (compiler tools, OpenCV, yaml-cpp, spdlog, Catch2, Fashion-MNIST, ...)
+#   - Debian packages (compiler tools, OpenCV, yaml-cpp, spdlog, Catch2, gloo's headers, Fashion-MNIST, ...)
 #   - LibTorch from the torch==2.11.0 PyPI wheel, in a virtual environment outside the checkout
 #     (SOFTVIT_VENV, default ~/.cache/softvit/venv); reused on later runs. Where python3 already
 #     has torch 2.11 (the GPU machine) that one is used.
@@ -17,7 +17,7 @@ log() { echo "[setup] $*" >&2; }
 debian_packages=(
   build-essential cmake ninja-build ccache pkg-config
   libopencv-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2
-  libcli11-dev nlohmann-json3-dev libzip-dev libjpeg-dev zlib1g-dev
+  libcli11-dev nlohmann-json3-dev libzip-dev libjpeg-dev zlib1g-dev libgloo-dev
   dataset-fashion-mnist python3-venv
 )
 

@@ -8,6 +8,7 @@
 #include "core/atomic_file.h"
 #include "core/config.h"
 #include "core/strings.h"
+#include "dist/data_parallel.h"
 #include "models/registry.h"
 #include "train/device.h"
 #include "train/step_benchmark.h"
@@ -25,9 +26,10 @@ struct Args {
   bool cuda_graph = false;
 };
 
-// One table row: a model built fresh, so that each row starts from the same memory.
+// One table row: a model built fresh, so that each row starts from the same memory. Under the
+// launcher every rank runs it; rank 0 prints the row with the aggregate throughput.
 void bench_row(const Args& a, const std::string& mode, int64_t px, bool cuda_graph, const std::string& profile,
-               nlohmann::json& rows) {
+               dist::DataParallel& dp, nlohmann::json& rows) {
   RunConfig config = parse_config("{}", "bench", a.overrides);
   config.model.name = a.model;
   config.model.num_classes = static_cast<int>(a.classes);
@@ -41,12 +43,25 @@ void bench_row(const Args& a, const std::string& mode, int64_t px, bool cuda_gra
   o.cuda_graph = cuda_graph;
   o.warmup_steps = a.warmup;
   o.steps = a.steps;
-  o.device = a.device;
+  o.device = dp.device().str();
   if (!profile.empty()) {
     o.profile_steps = std::min<int64_t>(a.steps, 10);
     o.profile_trace = profile;
   }
-  const auto r = benchmark_steps(*model, o);
+  if (dp.active()) {
+    model->to(dp.device());
+    dp.sync_model(*model);
+    if (mode == "train") {
+      dp.reduce_gradients_of(*model);
+      o.before_forward = [&dp] { dp.before_forward(); };
+      o.before_backward = [&dp](const torch::Tensor& loss) { dp.before_backward(loss, /*reduce=*/true); };
+    }
+  }
+  auto r = benchmark_steps(*model, o);
+  const std::vector<double> per_rank = dp.all_values(r.img_s);
+  r.img_s = 0;
+  for (double v : per_rank) r.img_s += v;
+  if (!dp.is_main()) return;
   std::string step = "-";  // train: how the steps ran (a graph request may fall back to eager)
   if (mode == "train") step = (r.out_of_memory ? cuda_graph : r.step_kind == "cuda_graph") ? "graph" : "eager";
   if (r.out_of_memory)
@@ -56,20 +71,34 @@ void bench_row(const Args& a, const std::string& mode, int64_t px, bool cuda_gra
     std::printf("%-6s %-16s %5lld %6lld %6s %-6s %10.1f %10.2f %9.2f\n", mode.c_str(), a.model.c_str(),
                 (long long)px, (long long)a.batch, a.precision.c_str(), step.c_str(), r.img_s, r.ms_per_step,
                 r.peak_gib);
+  if (dp.active()) {
+    std::string ranks;
+    for (size_t i = 0; i < per_rank.size(); ++i) ranks += cat(i ? ", " : "", "rank ", i, " ", fixed(per_rank[i], 1));
+    std::printf("  %d ranks: %s img/s; aggregate %.1f img/s (global batch %lld)\n", dp.world_size(), ranks.c_str(),
+                r.img_s, static_cast<long long>(a.batch * dp.world_size()));
+  }
   if (!r.profile.empty()) std::printf("%s", r.profile.c_str());
   std::fflush(stdout);
   rows.push_back({{"mode", mode}, {"model", a.model}, {"img_size", px}, {"batch", a.batch},
                   {"precision", a.precision}, {"device", a.device}, {"step", step},
-                  {"channels_last", a.channels_last}, {"img_s", r.img_s}, {"ms_per_step", r.ms_per_step},
-                  {"peak_gib", r.peak_gib}, {"oom", r.out_of_memory}});
+                  {"channels_last", a.channels_last}, {"world_size", dp.world_size()}, {"per_rank_img_s", per_rank},
+                  {"img_s", r.img_s}, {"ms_per_step", r.ms_per_step}, {"peak_gib", r.peak_gib},
+                  {"oom", r.out_of_memory}});
 }
 
 void run(const Args& a, const std::string& mode) {
-  set_threads(0);
+  // Under softvit launch (WORLD_SIZE > 1) every rank times its own steps, with gradients averaged
+  // over the ranks as in training; rank 0 prints per-rank and aggregate throughput.
+  const RunConfig defaults = parse_config("{}", "bench", a.overrides);
+  dist::DataParallel dp(defaults.dist, parse_device(a.device),
+                        cat(mode, " ", a.model, " ", a.batch, " ", a.precision, " ", join(a.overrides, " ")));
+  set_threads(dp.threads(0));
+  const bool main = dp.is_main();
   const std::vector<int64_t> sizes = a.sweep.empty() ? std::vector<int64_t>{a.img_size} : a.sweep;
   nlohmann::json rows = nlohmann::json::array();
-  std::printf("%-6s %-16s %5s %6s %6s %-6s %10s %10s %9s\n", "mode", "model", "px", "batch", "prec", "step",
-              "img/s", "ms/step", "peak GiB");
+  if (main)
+    std::printf("%-6s %-16s %5s %6s %6s %-6s %10s %10s %9s\n", "mode", "model", "px", "batch", "prec", "step",
+                "img/s", "ms/step", "peak GiB");
   for (int64_t px : sizes) {
     // Each profiled row writes its own trace: FILE, or FILE.<px>px[.graph].json for several rows.
     auto trace = [&](bool graph) {
@@ -77,10 +106,10 @@ void run(const Args& a, const std::string& mode) {
       if (sizes.size() == 1 && !a.cuda_graph) return a.profile;
       return cat(a.profile, ".", px, "px", graph ? ".graph" : "", ".json");
     };
-    bench_row(a, mode, px, /*cuda_graph=*/false, trace(false), rows);
-    if (a.cuda_graph && mode == "train") bench_row(a, mode, px, /*cuda_graph=*/true, trace(true), rows);
+    bench_row(a, mode, px, /*cuda_graph=*/false, trace(false), dp, rows);
+    if (a.cuda_graph && mode == "train") bench_row(a, mode, px, /*cuda_graph=*/true, trace(true), dp, rows);
   }
-  if (!a.json.empty()) write_file_atomic(a.json, rows.dump(2) + "\n");
+  if (main && !a.json.empty()) write_file_atomic(a.json, rows.dump(2) + "\n");
 }
 
 void add_steps_command(CLI::App& bench, const std::string& mode, const std::string& help) {

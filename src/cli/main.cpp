@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   softvit::cli::add_convert_command(app);
   softvit::cli::add_data_command(app);
   softvit::cli::add_check_command(app);
+  softvit::cli::add_launch_command(app);
   softvit::log::init_console();
   try {
     app.parse(argc, argv);

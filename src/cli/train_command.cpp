@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "core/config.h"
+#include "dist/env.h"
 #include "log/log.h"
 #include "train/trainer.h"
 
@@ -43,7 +44,8 @@ void add_train_command(CLI::App& app) {
     }
     log::init_console(log::parse_level(config.run.log_level));
     const TrainResult result = train(config, options);
-    std::cout << "results: " << result.run_dir
+    if (dist::dist_env().rank == 0)  // rank 0 writes the run folder
+      std::cout << "results: " << result.run_dir
               << " (config.yaml, train.log, metrics.jsonl, summary.csv, checkpoints/)\n";
     if (result.stopped_early && result.stop_reason.rfind("signal", 0) == 0) std::exit(130);
   });

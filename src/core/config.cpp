@@ -220,6 +220,11 @@ void validate(const RunConfig& c) {
   if (c.eval.positive_class < 0) fail("eval.positive_class", "must not be negative");
   if (c.eval.bootstrap < 0) fail("eval.bootstrap", "must not be negative");
   if (c.eval.ece_bins < 1) fail("eval.ece_bins", "must be at least 1");
+  if (c.dist.backend != "auto" && c.dist.backend != "nccl" && c.dist.backend != "gloo")
+    fail("dist.backend", "must be auto, nccl or gloo");
+  if (c.dist.connect_timeout_s <= 0) fail("dist.connect_timeout_s", "must be positive");
+  if (c.dist.timeout_s <= 0) fail("dist.timeout_s", "must be positive");
+  if (c.dist.bucket_mb <= 0) fail("dist.bucket_mb", "must be positive");
   if (!c.model.landmarks.empty() && c.model.landmarks != "conv" && c.model.landmarks != "avgpool")
     fail("model.landmarks", "must be conv or avgpool");
   if (c.model.landmark_count < 0) fail("model.landmark_count", "must not be negative");

@@ -142,6 +142,16 @@ struct EvalSection {
   int ece_bins = 15;
 };
 
+// Data-parallel training over several processes (softvit launch, torchrun, srun): used only when
+// the environment says WORLD_SIZE > 1.
+struct DistSection {
+  std::string backend = "auto";         // auto (nccl on CUDA, gloo on the CPU) | nccl | gloo
+  double connect_timeout_s = 120;       // reaching the store and every rank at the start
+  double timeout_s = 600;               // one collective (gradients, evaluation, agreement)
+  double bucket_mb = 25;                // gradients all-reduced in buckets of about this size
+  bool find_unused_parameters = false;  // parameters that may get no gradient in a step
+};
+
 struct RunConfig {
   RunSection run;
   ModelSection model;
@@ -151,6 +161,7 @@ struct RunConfig {
   OptimSection optim;
   ScheduleSection schedule;
   EvalSection eval;
+  DistSection dist;
 };
 
 // Reads `file` (following `include:`), then applies `overrides` ("key=value", value in YAML).

@@ -119,6 +119,11 @@ Schema build_schema() {
   SOFTVIT_OPTION(eval.bootstrap, "softvit eval: bootstrap resamples for the 95% intervals; 0: none");
   SOFTVIT_OPTION(eval.bootstrap_seed, "softvit eval: seed of the bootstrap resampling");
   SOFTVIT_OPTION(eval.ece_bins, "softvit eval: equal-width confidence bins of the calibration error");
+  SOFTVIT_OPTION(dist.backend, "several processes: auto (nccl on CUDA, gloo on the CPU) | nccl | gloo");
+  SOFTVIT_OPTION(dist.connect_timeout_s, "several processes: seconds to reach the store and every rank at the start");
+  SOFTVIT_OPTION(dist.timeout_s, "several processes: seconds one collective may take before the job ends");
+  SOFTVIT_OPTION(dist.bucket_mb, "several processes: MiB per gradient all-reduce bucket");
+  SOFTVIT_OPTION(dist.find_unused_parameters, "several processes: allow parameters without a gradient in a step");
   return s;
 }
 

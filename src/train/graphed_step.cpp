@@ -31,7 +31,8 @@ FusedAdamW* fused_adamw(torch::optim::Optimizer* optimizer) { return dynamic_cas
 std::string why_not_graphable(const StepParts& p) {
   if (p.accum_steps > 1) return cat("needs train.accum_steps 1 (it is ", p.accum_steps, ")");
   if (!fused_adamw(p.optimizer)) return "needs the fused AdamW (optim.name adamw, optim.fused true)";
-  if (p.after_backward) return "does not capture the gradient hook after backward (distributed training)";
+  if (p.after_backward || p.before_forward || p.backward)
+    return "does not capture the hooks of distributed training (gradient all-reduce)";
   if (!p.device.is_cuda()) return cat("needs a CUDA device (run.device is ", p.device.str(), ")");
 #ifdef SOFTVIT_CUDA_GRAPHS
   return "";

@@ -58,6 +58,12 @@ StepBenchmarkResult benchmark_steps(Model& model, const StepBenchmarkOptions& o)
     parts.device = device;
     parts.bf16 = o.bf16;
     parts.channels_last = o.channels_last;
+    parts.before_forward = o.before_forward;
+    if (o.before_backward)
+      parts.backward = [&o](const torch::Tensor& loss, bool) {
+        o.before_backward(loss);
+        loss.backward();
+      };
     train_step = make_train_step(parts, o.cuda_graph);
   }
   const Batch batch{images, labels, torch::Tensor()};

@@ -2,6 +2,7 @@
 // then many steps between two device events; reports img/s, ms per step and peak memory. Training
 // steps are the trainer's own (train_step.h): cross-entropy, AdamW, optionally a CUDA graph.
 #pragma once
+#include <functional>
 #include <string>
 
 #include "models/model.h"
@@ -21,6 +22,9 @@ struct StepBenchmarkOptions {
   std::string device = "cpu";
   int64_t profile_steps = 0;   // > 0: then profile this many steps (see step_profiler.h)
   std::string profile_trace;   // Chrome trace of the profiled steps; empty: none
+  // Data-parallel runs: called before each training forward and backward (gradient all-reduce).
+  std::function<void()> before_forward;
+  std::function<void(const torch::Tensor& loss)> before_backward;
 };
 
 struct StepBenchmarkResult {

@@ -67,8 +67,13 @@ torch::Tensor EagerTrainStep::run(const Batch& batch, double lr) {
   const auto images = step_ops::device_images(parts_, batch.images);
   const auto labels = batch.labels.to(parts_.device, /*non_blocking=*/true);
   const auto targets = batch.targets.defined() ? batch.targets.to(parts_.device, true) : torch::Tensor();
+  if (parts_.before_forward) parts_.before_forward();
   const auto loss = step_ops::forward_loss(parts_, images, labels, targets);
-  (accum > 1 ? loss / accum : loss).backward();
+  const auto scaled = accum > 1 ? loss / accum : loss;
+  if (parts_.backward)
+    parts_.backward(scaled, /*last_micro=*/micro_ + 1 == accum);
+  else
+    scaled.backward();
   if (++micro_ < accum) return loss.detach();
   micro_ = 0;
   if (parts_.after_backward) parts_.after_backward();

@@ -29,6 +29,11 @@ struct StepParts {
   // Called once per optimizer step, after the last backward and before clipping: e.g. averaging the
   // gradients across processes. A step with this hook is not graphed (GraphedTrainStep falls back).
   std::function<void()> after_backward;
+  // Distributed training (dist/data_parallel.h): called before each forward, and in place of
+  // loss.backward() with whether this is the accumulation's last micro-step (the one whose
+  // backward all-reduces the gradients). A step with these is not graphed either.
+  std::function<void()> before_forward;
+  std::function<void(const torch::Tensor& loss, bool last_micro)> backward;
 };
 
 class TrainStep {

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/loader.h"
+#include "dist/data_parallel.h"
 #include "eval/evaluate.h"
 #include "eval/plots.h"
 #include "log/log.h"
@@ -75,6 +76,7 @@ class Trainer {
   const std::string run_dir_;
   std::string config_yaml_;
   torch::Device device_ = torch::kCPU;
+  std::unique_ptr<dist::DataParallel> dp_;  // several processes: WORLD_SIZE > 1 in the environment
   bool bf16_ = false;
   std::unique_ptr<Loader> train_loader_, val_loader_;
   ModelPtr model_;
@@ -95,20 +97,23 @@ class Trainer {
 
 Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
     : config_(config), options_(options), run_dir_(config.run.output) {
-  fs::create_directories(fs::path(run_dir_) / "checkpoints");
-  log::add_file((fs::path(run_dir_) / "train.log").string());
   config_yaml_ = to_yaml(config_);
-  write_file_atomic((fs::path(run_dir_) / "config.yaml").string(), config_yaml_);
+  dp_ = std::make_unique<dist::DataParallel>(config_.dist, parse_device(config_.run.device), config_yaml_);
+  if (dp_->is_main()) {  // only rank 0 writes the run folder
+    fs::create_directories(fs::path(run_dir_) / "checkpoints");
+    log::add_file((fs::path(run_dir_) / "train.log").string());
+    write_file_atomic((fs::path(run_dir_) / "config.yaml").string(), config_yaml_);
+  }
 
-  const int threads = set_threads(config_.run.threads);
+  const int threads = set_threads(dp_->threads(config_.run.threads));
   torch::manual_seed(static_cast<uint64_t>(config_.run.seed));
-  device_ = parse_device(config_.run.device);
+  device_ = dp_->device();
   bf16_ = config_.train.precision == "bf16";
   if (bf16_ && !device_.is_cuda()) log::warn("train.precision bf16 applies to CUDA only; training in fp32");
 
   const auto& data = config_.data;
-  train_loader_ = make_loader(config_, data.train_split, /*train=*/true);
-  val_loader_ = make_loader(config_, data.val_split, /*train=*/false);
+  train_loader_ = make_loader(config_, data.train_split, /*train=*/true, dp_->rank(), dp_->world_size());
+  val_loader_ = make_loader(config_, data.val_split, /*train=*/false, dp_->rank(), dp_->world_size());
   const auto& class_names = train_loader_->classes();
   const int64_t train_size = train_loader_->source().size();
   log::info(cat("data: ", data.source, " ", data.root, ": ", train_size, " train (", data.train_split, "), ",
@@ -119,6 +124,7 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   model_ = build_model(config_.model, classes, train_loader_->channels());
   if (!options_.resume) init_model_weights(*model_, config_.model);  // a resume loads its own weights
   model_->to(device_);
+  if (!options_.resume) dp_->sync_model(*model_);  // every rank starts from rank 0's weights
   if (config_.train.ema_decay > 0) {
     ema_ = std::make_unique<ModelEma>(build_model(config_.model, classes, train_loader_->channels()), *model_,
                                       config_.train.ema_decay);
@@ -137,7 +143,7 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
                           config_.train.accum_steps, " is larger than the training split (", train_size,
                           " samples)"));
 
-  const int64_t global_batch = int64_t{config_.train.batch_size} * config_.train.accum_steps;
+  const int64_t global_batch = int64_t{config_.train.batch_size} * config_.train.accum_steps * dp_->world_size();
   const double lr = config_.optim.lr_base_batch > 0
                         ? config_.optim.lr * global_batch / config_.optim.lr_base_batch
                         : config_.optim.lr;
@@ -184,8 +190,15 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   parts.bf16 = bf16_;
   parts.channels_last = config_.train.channels_last && device_.is_cuda();
   parts.accum_steps = config_.train.accum_steps;
+  dp_->seed_random_draws(static_cast<uint64_t>(config_.run.seed), state_.step);  // dropout differs by rank
+  if (dp_->active()) {
+    dp_->reduce_gradients_of(*model_);
+    parts.before_forward = [this] { dp_->before_forward(); };
+    // Averaged over the ranks while the last micro-step's backward runs.
+    parts.backward = [this](const torch::Tensor& loss, bool last_micro) { dp_->backward(loss, last_micro); };
+  }
   step_ = make_train_step(parts, config_.train.cuda_graph);
-  run_log_ = std::make_unique<RunLog>(run_dir_);
+  if (dp_->is_main()) run_log_ = std::make_unique<RunLog>(run_dir_);
   result_.run_dir = run_dir_;
 }
 
@@ -241,7 +254,7 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
     // On the CPU the check costs nothing, so every step is checked; on a GPU only at log points,
     // to keep the host from waiting on the device.
     if (!device_.is_cuda()) {
-      const double value = loss.item<double>();
+      const double value = dp_->sum(loss.detach()).item<double>() / dp_->world_size();  // all ranks agree
       if (!std::isfinite(value))
         throw TrainError(cat("loss is ", value, " at step ", state_.step + 1, " (epoch ", epoch + 1,
                              "); stopped, the last good checkpoint is ", checkpoint_path("last.pt")));
@@ -252,13 +265,14 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
 
     const int64_t step_in_epoch = (batch_index + 1) / accum;
     if (state_.step % config_.run.log_every == 0 || step_in_epoch == steps_per_epoch_) {
-      const double mean_loss = window_loss.item<double>() / std::max<int64_t>(1, window_images);
+      const int64_t images = window_images * dp_->world_size();  // every rank's batches are equal
+      const double mean_loss = dp_->sum(window_loss).item<double>() / std::max<int64_t>(1, images);
       if (!std::isfinite(mean_loss))
         throw TrainError(cat("loss is ", mean_loss, " between steps ", window_first_step, " and ", state_.step,
                              " (epoch ", epoch + 1, "); stopped, the last good checkpoint is ",
                              checkpoint_path("last.pt")));
       const double window_s = std::max(seconds_since(window_start), 1e-9);
-      const double img_s = window_images / window_s;
+      const double img_s = images / window_s;
       const double data_wait = window_wait_s / window_s;
       const int64_t total_steps = steps_per_epoch_ * config_.train.epochs;
       const double done_s = train_seconds_ + seconds_since(epoch_start);
@@ -266,31 +280,34 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
       log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " step ", step_in_epoch, "/", steps_per_epoch_,
                     " loss ", fixed(mean_loss, 4), " lr ", lr_, " ", fixed(img_s, 0), " img/s, data wait ",
                     fixed(100 * data_wait, 1), "%, ETA ", duration(eta)));
-      run_log_->step({{"epoch", epoch + 1},
-                      {"step", state_.step},
-                      {"loss", mean_loss},
-                      {"lr", lr_},
-                      {"img_s", img_s},
-                      {"data_wait", data_wait}});
+      if (run_log_)
+        run_log_->step({{"epoch", epoch + 1},
+                        {"step", state_.step},
+                        {"loss", mean_loss},
+                        {"lr", lr_},
+                        {"img_s", img_s},
+                        {"data_wait", data_wait}});
       window_loss.zero_();
       window_images = 0;
       window_wait_s = 0;
       window_first_step = state_.step + 1;
       window_start = Clock::now();
     }
-    if (stop_requested() || (options_.stop_after_steps > 0 && state_.step >= options_.stop_after_steps)) {
+    // A signal may reach the ranks at different steps: they agree to stop at the same one.
+    const bool signal = dp_->any(stop_requested());
+    if (signal || (options_.stop_after_steps > 0 && state_.step >= options_.stop_after_steps)) {
       train_seconds_ += seconds_since(epoch_start);
-      const bool signal = stop_requested();
-      stop(signal ? cat("signal ", stop_signal_number()) : cat("step budget ", options_.stop_after_steps), epoch,
-           batch_index + 1);
+      const std::string by = stop_requested() ? cat("signal ", stop_signal_number()) : "signal on another rank";
+      stop(signal ? by : cat("step budget ", options_.stop_after_steps), epoch, batch_index + 1);
       return;
     }
   }
   const double epoch_seconds = seconds_since(epoch_start);
   train_seconds_ += epoch_seconds;
-  images_seen_ += epoch_images;
-  end_epoch(epoch, epoch_seconds, epoch_loss.item<double>() / std::max<int64_t>(1, epoch_images),
-            epoch_images / std::max(epoch_seconds, 1e-9), epoch_wait_s / std::max(epoch_seconds, 1e-9));
+  const int64_t images = epoch_images * dp_->world_size();
+  images_seen_ += images;
+  end_epoch(epoch, epoch_seconds, dp_->sum(epoch_loss).item<double>() / std::max<int64_t>(1, images),
+            images / std::max(epoch_seconds, 1e-9), epoch_wait_s / std::max(epoch_seconds, 1e-9));
 }
 
 void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, double img_s, double data_wait) {
@@ -298,15 +315,19 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   EvalResult val, ema_val;
   {
     AutocastScope autocast(device_, bf16_);
-    val = evaluate(*model_, *val_loader_, device_);
-    if (ema_) ema_val = evaluate(ema_->model(), *val_loader_, device_);
+    // Each rank evaluates its shard; the gathered metrics are the same on every rank.
+    const int64_t n = val_loader_->source().size(), classes = model_->num_classes();
+    val = dp_->gather(evaluate(*model_, *val_loader_, device_), n, classes);
+    if (ema_) ema_val = dp_->gather(evaluate(ema_->model(), *val_loader_, device_), n, classes);
   }
   EpochSummary summary{epoch + 1, train_loss, val.loss, val.top1, lr_, img_s,
                        train_seconds + seconds_since(eval_start)};
   nlohmann::json extra = {{"val_top5", val.top5}, {"step", state_.step}, {"data_wait", data_wait}};
   if (ema_) extra.update({{"ema_val_top1", ema_val.top1}, {"ema_val_loss", ema_val.loss}});
-  run_log_->epoch(summary, extra);
-  refresh_training_curves(run_dir_);  // run_dir/curves.png
+  if (run_log_) {
+    run_log_->epoch(summary, extra);
+    refresh_training_curves(run_dir_);  // run_dir/curves.png
+  }
   log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " done: train loss ", fixed(train_loss, 4),
                 ", val loss ", fixed(val.loss, 4), ", val top-1 ", fixed(100 * val.top1, 2), "%",
                 ema_ ? cat(", EMA top-1 ", fixed(100 * ema_val.top1, 2), "%") : std::string(), ", ",
@@ -339,7 +360,7 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
       save(name, epoch + 1, 0, false);
       while (static_cast<int>(top.size()) > config_.checkpoint.keep_top_k) {
         std::snprintf(name, sizeof name, "epoch_%03lld.pt", static_cast<long long>(top.back().second));
-        fs::remove(checkpoint_path(name));
+        if (dp_->is_main()) fs::remove(checkpoint_path(name));
         top.pop_back();
       }
     }
@@ -354,6 +375,7 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
 }
 
 void Trainer::save(const std::string& name, int64_t epoch, int64_t batch_in_epoch, bool with_optimizer) {
+  if (!dp_->is_main()) return;
   CheckpointInfo info = state_;
   info.epoch = epoch;
   info.batch_in_epoch = batch_in_epoch;
@@ -365,6 +387,7 @@ void Trainer::stop(const std::string& reason, int64_t epoch, int64_t batch_in_ep
   save("last.pt", epoch, batch_in_epoch, /*with_optimizer=*/true);
   result_.stopped_early = true;
   result_.stop_reason = reason;
+  if (!dp_->is_main()) return;  // rank 0 saved and speaks for the job
   log::warn(cat("stopping on ", reason, " at step ", state_.step, " (epoch ", epoch + 1, ", batch ", batch_in_epoch,
                 "); saved ", checkpoint_path("last.pt"), "; continue with: softvit train --resume ", run_dir_));
 }

@@ -1,0 +1,74 @@
+// Sharded evaluation: the shards of the sampler's rank split, merged, give the evaluation of the
+// whole split by one process (same order, padding counted once).
+#include "catch.h"
+#include "data/sampler.h"
+#include "data/sources/synthetic_source.h"
+#include "dist/eval_gather.h"
+
+using namespace softvit;
+
+namespace {
+
+// Evaluation of the samples `indices` (rows of `logits`, `labels`) by one accumulator.
+EvalResult evaluate_rows(const torch::Tensor& logits, const torch::Tensor& labels,
+                         const std::vector<int64_t>& indices) {
+  EvalAccumulator acc(logits.size(1));
+  const auto index = torch::tensor(indices, torch::kInt64);
+  if (!indices.empty()) acc.add(logits.index_select(0, index), labels.index_select(0, index));
+  return acc.result();
+}
+
+void check_merge(int64_t n, int world, bool multi_label) {
+  const int64_t classes = 5;
+  torch::manual_seed(7);
+  const auto logits = torch::randn({n, classes}) * 3;
+  const auto labels = multi_label ? (torch::rand({n, classes}) > 0.5).to(torch::kFloat32)
+                                  : torch::randint(0, classes, {n}, torch::kInt64);
+  std::vector<int64_t> all(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) all[static_cast<size_t>(i)] = i;
+  const EvalResult whole = evaluate_rows(logits, labels, all);
+
+  // The evaluation loader's sampler (sequential) gives each rank its positions.
+  SyntheticSource source(n, 8, static_cast<int>(classes), 1, "test");
+  std::vector<EvalResult> shards;
+  for (int r = 0; r < world; ++r) {
+    SamplerOptions o;
+    o.rank = r;
+    o.world_size = world;
+    std::vector<int64_t> mine;
+    for (const auto& e : epoch_order(source, o, 0)) mine.push_back(e.index);
+    shards.push_back(evaluate_rows(logits, labels, mine));
+  }
+  const EvalResult merged = dist::merge_evaluation_shards(shards, n, classes);
+  CHECK(merged.n == n);
+  CHECK(merged.loss == Approx(whole.loss).epsilon(1e-6));
+  CHECK(merged.top1 == Approx(whole.top1));
+  CHECK(merged.top5 == Approx(whole.top5));
+  // Same rows in the same order (softmax over a different batch may round differently in the last bit).
+  REQUIRE(merged.probabilities.values.size() == whole.probabilities.values.size());
+  for (size_t i = 0; i < whole.probabilities.values.size(); ++i)
+    REQUIRE(merged.probabilities.values[i] == Approx(whole.probabilities.values[i]).margin(1e-6));
+  CHECK(merged.labels == whole.labels);
+  CHECK(merged.targets.values == whole.targets.values);
+  if (!multi_label) CHECK(merged.confusion.counts == whole.confusion.counts);
+}
+
+}  // namespace
+
+TEST_CASE("dist: merged evaluation shards equal one process over the split", "[dist]") {
+  check_merge(37, 2, false);  // one padding row
+  check_merge(37, 4, false);  // three padding rows
+  check_merge(40, 4, false);  // none
+  check_merge(3, 4, false);   // more ranks than samples
+  check_merge(29, 3, true);   // multi-label
+}
+
+TEST_CASE("dist: shards that do not fit together are an error", "[dist]") {
+  EvalAccumulator a(3), b(3);
+  a.add(torch::zeros({2, 3}), torch::tensor({0, 1}, torch::kInt64));
+  b.add(torch::zeros({1, 3}), torch::tensor({2}, torch::kInt64));
+  CHECK_THROWS_WITH(dist::merge_evaluation_shards({a.result(), b.result()}, 3, 3),
+                    Catch::Contains("equal share"));
+  CHECK_THROWS_WITH(dist::merge_evaluation_shards({a.result(), a.result()}, 7, 3),
+                    Catch::Contains("do not cover"));
+}
