@@ -202,7 +202,10 @@ TEST_CASE("graphed step: on the CPU and with accumulation it falls back to the e
   CHECK(make_train_step(parts, /*cuda_graph=*/false)->kind() == "eager");
   parts.optimizer = optimizer.get();
   parts.after_backward = [] {};
-  CHECK(GraphedTrainStep(parts).fallback_reason().find("after backward") != std::string::npos);
+  CHECK(GraphedTrainStep(parts).fallback_reason().find("distributed") != std::string::npos);
+  parts.after_backward = nullptr;
+  parts.backward = [](const torch::Tensor& loss, bool) { loss.backward(); };
+  CHECK(GraphedTrainStep(parts).fallback_reason().find("distributed") != std::string::npos);
 }
 
 TEST_CASE("train step: the gradient hook runs once per optimizer step before clipping", "[train][step]") {
@@ -234,4 +237,27 @@ TEST_CASE("train step: the gradient hook runs once per optimizer step before cli
     for (size_t i = 0; i < after.size(); ++i) moved += (after[i] - before[i]).pow(2).sum().item<double>();
     CHECK(std::sqrt(moved) == Approx(0.1).epsilon(1e-4));
   }
+}
+
+TEST_CASE("train step: distributed hooks run before each forward and replace backward", "[train][step]") {
+  SingleThread one_thread;
+  torch::manual_seed(16);
+  auto model = small_vit();
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.1));
+  StepParts parts;
+  parts.model = model.get();
+  parts.optimizer = &sgd;
+  parts.accum_steps = 2;
+  int forwards = 0;
+  std::vector<bool> last_flags;
+  parts.before_forward = [&] { ++forwards; };
+  parts.backward = [&](const torch::Tensor& loss, bool last_micro) {
+    last_flags.push_back(last_micro);
+    loss.backward();
+  };
+  EagerTrainStep step(parts);
+  const auto data = batches(4, 4);
+  for (const auto& batch : data) step.run(batch, 0.1);
+  CHECK(forwards == 4);
+  CHECK(last_flags == std::vector<bool>{false, true, false, true});  // the all-reduce goes with the last
 }
