@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The one device call of a session on a 2-GPU H200 machine: build; data-parallel scaling on 1 and
-# 2 GPUs (both GPUs quiet); then, side by side, GPU 0: the fused kernels' checks, CUDA Graphs and
-# channels-last against eager, the GPU tests, timm, the 1344 px point; GPU 1: BreastMNIST with
-# SOFT from three seeds (the seed is chosen on validation, every seed evaluated on test).
-# Usage on the GPU machine: bash scripts/gpu_final.sh OUTDIR
+# The device call behind docs/benchmarks.md's GPU-speed tables: build; with DIST=1 (2 GPUs) the
+# data-parallel scaling on 1 and 2 GPUs; then on GPU 0: the fused kernels' checks, CUDA Graphs and
+# channels-last against eager, the GPU tests, timm, the 1344 px point; with BREAST=1 (2 GPUs), GPU 1
+# meanwhile trains BreastMNIST with SOFT from three seeds (each evaluated on test).
+# Usage on the GPU machine: [DIST=1] [BREAST=1] bash scripts/gpu_final.sh OUTDIR
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-/tmp/gpu_out}
@@ -14,10 +14,10 @@ stamp() { echo "== $1: $(( $(date +%s) - start )) s"; }
 bash scripts/gpu_build.sh > "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
 stamp build
 B=build-gpu/softvit
-{ stamp "data-parallel scaling"; TEST_TIMEOUT=30 timeout 170 bash scripts/gpu_dist.sh /tmp/dist_out; echo "gpu_dist exit $?"; } \
+[ "${DIST:-0}" = 1 ] && { stamp "data-parallel scaling"; TEST_TIMEOUT=30 timeout 170 bash scripts/gpu_dist.sh /tmp/dist_out; echo "gpu_dist exit $?"; } \
   > "$out/dist.txt" 2>&1
 med=.gpu/data/medmnist
-for seed in 0 1 2; do
+[ "${BREAST:-0}" = 1 ] && for seed in 0 1 2; do
   CUDA_VISIBLE_DEVICES=1 timeout -s INT 230 $B train --config configs/breastmnist_soft.yaml \
     --set data.root=$med/breastmnist.npz --set run.device=cuda --set data.workers=3 --set run.threads=2 \
     --set run.seed=$seed --output runs/breast_soft_seed$seed > runs/breast_soft_seed$seed.log 2>&1 &
@@ -47,7 +47,7 @@ export CUDA_VISIBLE_DEVICES=0
 } > "$out/bench.txt" 2>&1
 stamp "benches done" >> "$out/bench.txt"
 wait  # the BreastMNIST seeds on GPU 1
-{
+[ "${BREAST:-0}" = 1 ] && {
   stamp "breast seeds done"
   for seed in 0 1 2; do
     grep -E "finished|stopping" runs/breast_soft_seed$seed.log | tail -1 | cut -c1-170
