@@ -44,6 +44,9 @@ export CUDA_VISIBLE_DEVICES=0
   timeout 50 python3 scripts/bench_timm.py --batch 128 256 2>/dev/null
   timeout 40 $B bench train --model soft_tiny --set model.landmark_count=49 --batch 8 --precision bf16 \
     --device cuda --sweep-res 224,1344 --steps 20
+  stamp "profile of SOFT-Tiny with the fused kernels"
+  timeout 40 $B bench train --model soft_tiny --batch 128 --precision bf16 --device cuda --steps 20 \
+    --profile /tmp/soft_fused.json | head -26
 } > "$out/bench.txt" 2>&1
 stamp "benches done" >> "$out/bench.txt"
 wait  # the BreastMNIST seeds on GPU 1
