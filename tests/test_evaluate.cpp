@@ -77,6 +77,8 @@ TEST_CASE("evaluate: multi-label targets give sigmoid probabilities and binary c
       CHECK(r.probabilities(i, l) == Approx(s));
     }
   CHECK(r.loss == Approx(expected / 6));
+  // Sigmoids at the 0.5 threshold call (1,0), (0,1), (1,1): 5 of the 6 labels right.
+  CHECK(r.top1 == Approx(5.0 / 6));
   REQUIRE(r.metrics.has_value());
   CHECK(r.metrics->multi_label);
   CHECK(*r.metrics->per_class[0].auc == 1.0);  // positives 2.0 and 0.0 above the negative -0.5

@@ -65,7 +65,14 @@ EvalResult EvalAccumulator::result(const EvalOptions& options) const {
   if (r.multi_label) {
     r.targets = ScoreMatrix(n, num_classes);
     r.targets.values = targets;
-    if (n > 0) r.loss = loss_sum / (n * num_classes);
+    if (n > 0) {
+      r.loss = loss_sum / (n * num_classes);
+      // Labels right at the threshold: what "top-1" ranks epochs by for multi-label runs.
+      int64_t right = 0;
+      for (size_t i = 0; i < targets.size(); ++i)
+        right += (probabilities[i] >= options.metrics.threshold) == (targets[i] >= 0.5f);
+      r.top1 = static_cast<double>(right) / static_cast<double>(targets.size());
+    }
     if (options.full_metrics)
       r.metrics = multilabel_metrics(r.probabilities, r.targets, options.class_names, options.metrics);
     return r;

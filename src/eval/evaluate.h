@@ -25,7 +25,7 @@ struct EvalOptions {
 struct EvalResult {
   int64_t n = 0;
   double loss = 0;     // mean cross-entropy, no label smoothing (multi-label: mean binary CE per label)
-  double top1 = 0;     // fraction in [0, 1]; multi-label: 0
+  double top1 = 0;     // fraction in [0, 1]; multi-label: labels right at the threshold
   double top5 = 0;     // fraction correct among the top top5_k guesses
   int64_t top5_k = 5;  // min(5, classes)
   bool multi_label = false;

@@ -152,6 +152,14 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   optimizer_ = make_optimizer(optim, *model_);
   schedule_ = make_schedule(config_, steps_per_epoch_, lr);
 
+  // One sigmoid per label needs 0/1 label rows, softmax one class per sample: a mismatch would
+  // otherwise surface as a tensor-shape error deep in the loss.
+  const bool multi_label = train_loader_->source().multi_label();
+  if (multi_label != (config_.train.loss == "bce"))
+    throw ConfigError(multi_label ? cat("train.loss is '", config_.train.loss, "' but ", data.root,
+                                        " is multi-label (a 0/1 column per class): use train.loss=bce")
+                                  : cat("train.loss is 'bce' (multi-label) but ", data.root,
+                                        " gives one class per sample: use train.loss=ce"));
   loss_options_.kind = config_.train.loss;
   loss_options_.label_smoothing = config_.train.label_smoothing;
   if (!config_.train.class_weights.empty()) {
