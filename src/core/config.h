@@ -150,6 +150,7 @@ struct DistSection {
   double timeout_s = 600;               // one collective (gradients, evaluation, agreement)
   double bucket_mb = 25;                // gradients all-reduced in buckets of about this size
   bool find_unused_parameters = false;  // parameters that may get no gradient in a step
+  bool sync_batchnorm = false;          // BatchNorm statistics over every process (SOFT's conv stem)
 };
 
 struct RunConfig {

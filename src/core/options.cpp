@@ -124,6 +124,8 @@ Schema build_schema() {
   SOFTVIT_OPTION(dist.timeout_s, "several processes: seconds one collective may take before the job ends");
   SOFTVIT_OPTION(dist.bucket_mb, "several processes: MiB per gradient all-reduce bucket");
   SOFTVIT_OPTION(dist.find_unused_parameters, "several processes: allow parameters without a gradient in a step");
+  SOFTVIT_OPTION(dist.sync_batchnorm,
+                 "several processes: BatchNorm statistics over every process's batch (SyncBatchNorm; SOFT's conv stem)");
   return s;
 }
 

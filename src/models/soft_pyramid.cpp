@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "models/sync_batch_norm.h"
 
 namespace softvit {
 namespace {
@@ -11,7 +12,7 @@ int64_t conv3_out(int64_t side, int64_t stride) { return (side - 1) / stride + 1
 
 void conv_bn_relu(torch::nn::Sequential& seq, int64_t in, int64_t out, int64_t stride) {
   seq->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).stride(stride).padding(1)));
-  seq->push_back(torch::nn::BatchNorm2d(out));
+  seq->push_back(SyncBatchNorm2d(out));  // BatchNorm2d unless distributed training syncs it
   seq->push_back(torch::nn::ReLU());
 }
 

@@ -15,6 +15,7 @@
 #include "log/log.h"
 #include "models/channels_last.h"
 #include "models/registry.h"
+#include "models/sync_batch_norm.h"
 #include "models/weights.h"
 #include "train/autocast.h"
 #include "train/checkpoint.h"
@@ -200,6 +201,11 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   parts.accum_steps = config_.train.accum_steps;
   dp_->seed_random_draws(static_cast<uint64_t>(config_.run.seed), state_.step);  // dropout differs by rank
   if (dp_->active()) {
+    if (config_.dist.sync_batchnorm) {
+      const int64_t synced = sync_batch_norms(*model_, [this](const torch::Tensor& t) { return dp_->sum(t); });
+      log::info(cat("dist.sync_batchnorm: ", synced, " BatchNorm layers normalise over all ", dp_->world_size(),
+                    " processes"));
+    }
     dp_->reduce_gradients_of(*model_);
     parts.before_forward = [this] { dp_->before_forward(); };
     // Averaged over the ranks while the last micro-step's backward runs.

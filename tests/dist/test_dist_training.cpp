@@ -161,6 +161,32 @@ TEST_CASE("dist: torchrun starts the ranks as well", "[dist]") {
   check_same_weights(single + "/checkpoints/last.pt", out + "/checkpoints/last.pt");
 }
 
+TEST_CASE("dist: with sync_batchnorm two ranks train a BatchNorm stem as one process does", "[dist]") {
+  // SOFT's pyramid: a conv stem with BatchNorm, whose statistics differ between half batches.
+  TempDir dir;
+  const std::string overrides =
+      " --set model.name=soft_tiny_patch2_28 --set model.depth=0 --set model.embed_dim=0 --set model.num_heads=0"
+      " --set model.dims=[16,32,32,32] --set model.heads=[1,2,2,2] --set model.depths=[1,1,1,1]"
+      " --set train.epochs=1 --set data.limit_eval=16";
+  const std::string config = write_config(dir);
+  const auto single = run_softvit("train --config " + config + " --output " + dir.path("single") + overrides);
+  INFO(single.text);
+  REQUIRE(single.status == 0);
+  const auto synced = run_softvit(launch_two("--config " + config + " --output " + dir.path("synced") + overrides) +
+                                  " --set dist.sync_batchnorm=true");
+  INFO(synced.text);
+  REQUIRE(synced.status == 0);
+  CHECK_THAT(synced.text, Catch::Contains("BatchNorm layers normalise over all 2 processes"));
+  check_same_weights(dir.path("single/checkpoints/last.pt"), dir.path("synced/checkpoints/last.pt"));
+  // Per-rank statistics (the default) train different weights.
+  const auto local = run_softvit(launch_two("--config " + config + " --output " + dir.path("local") + overrides));
+  REQUIRE(local.status == 0);
+  const auto a = weights_of(dir.path("single/checkpoints/last.pt")), b = weights_of(dir.path("local/checkpoints/last.pt"));
+  double largest = 0;
+  for (const auto& [name, t] : a) largest = std::max(largest, (t - b.at(name)).abs().max().item<double>());
+  CHECK(largest > 1e-4);
+}
+
 TEST_CASE("dist: two ranks resume from rank 0's checkpoint", "[dist]") {
   const std::string single = reference_run();
   TempDir dir;
