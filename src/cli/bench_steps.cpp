@@ -80,7 +80,7 @@ void bench_row(const Args& a, const std::string& mode, int64_t px, bool cuda_gra
   if (!r.profile.empty()) std::printf("%s", r.profile.c_str());
   std::fflush(stdout);
   rows.push_back({{"mode", mode}, {"model", a.model}, {"img_size", px}, {"batch", a.batch},
-                  {"precision", a.precision}, {"device", a.device}, {"step", step},
+                  {"precision", a.precision}, {"device", o.device}, {"step", step},
                   {"channels_last", a.channels_last}, {"world_size", dp.world_size()}, {"per_rank_img_s", per_rank},
                   {"img_s", r.img_s}, {"ms_per_step", r.ms_per_step}, {"peak_gib", r.peak_gib},
                   {"oom", r.out_of_memory}});

@@ -3,9 +3,6 @@
 // WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT, GROUP_RANK) and supervises
 // them (process_supervisor.h). With several machines, run it on each with its --node-rank and the
 // same --master (rank 0's machine, a port free there).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -15,6 +12,7 @@
 #include "cli/process_supervisor.h"
 #include "core/error.h"
 #include "core/strings.h"
+#include "dist/env.h"
 #include "log/log.h"
 
 namespace softvit::cli {
@@ -27,25 +25,11 @@ struct Args {
   std::vector<std::string> command;
 };
 
-// A TCP port that is free on the loopback right now (the kernel picks it).
-int free_local_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
-    throw Error("softvit launch: cannot find a free local port; give --master 127.0.0.1:PORT");
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 std::pair<std::string, int> master_of(const Args& a) {
   if (a.master.empty()) {
     if (a.nnodes > 1)
       throw ConfigError("softvit launch: --nnodes > 1 needs --master ADDR:PORT (rank 0's machine)");
-    return {"127.0.0.1", free_local_port()};
+    return {"127.0.0.1", dist::free_local_port()};
   }
   const auto colon = a.master.rfind(':');
   if (colon == std::string::npos || colon == 0)

@@ -1,5 +1,9 @@
 #include "dist/env.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdlib>
 
@@ -61,6 +65,19 @@ DistEnv parse_dist_env(const std::function<const char*(const char*)>& lookup) {
 
 DistEnv dist_env() {
   return parse_dist_env([](const char* name) { return std::getenv(name); });
+}
+
+int free_local_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  const bool found = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!found) throw Error("cannot find a free local port; give --master 127.0.0.1:PORT");
+  return ntohs(address.sin_port);
 }
 
 }  // namespace softvit::dist

@@ -30,4 +30,7 @@ DistEnv parse_dist_env(const std::function<const char*(const char*)>& lookup);
 // The same from the process environment.
 DistEnv dist_env();
 
+// A TCP port free on the loopback right now (the kernel picks it), for a job on one machine.
+int free_local_port();
+
 }  // namespace softvit::dist

@@ -2,9 +2,7 @@
 // weights of one process over the same global batch, resume continues from rank 0's checkpoint,
 // and failures (store unreachable, mismatched ranks, a dying rank) end the job with a clear message.
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +16,7 @@
 
 #include "catch.h"
 #include "core/config.h"
+#include "dist/env.h"
 #include "models/registry.h"
 #include "test_util.h"
 #include "train/checkpoint.h"
@@ -40,29 +39,6 @@ std::string write_config(const TempDir& dir) {
       "schedule: {warmup_epochs: 0.5}\n"
       "run: {log_every: 1, threads: 1, seed: 3}\n"
       "dist: {connect_timeout_s: 20, timeout_s: 30}\n");
-}
-
-// A TCP port free on the loopback right now.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-SoftvitRun run_shell(const std::string& command) {
-  FILE* pipe = popen(("(" + command + ") 2>&1").c_str(), "r");
-  if (!pipe) throw std::runtime_error("cannot run " + command);
-  std::string text;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) text.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
 }
 
 std::map<std::string, torch::Tensor> weights_of(const std::string& checkpoint) {
@@ -154,7 +130,7 @@ TEST_CASE("dist: torchrun starts the ranks as well", "[dist]") {
   // torchrun's agent serves the store itself: rank 0 must connect to it, not serve another one.
   const auto r =
       run_shell(python + " -m torch.distributed.run --nproc-per-node 2 --master-port " +
-                std::to_string(free_port()) + " --no-python " + SOFTVIT_BINARY + " train --config " +
+                std::to_string(dist::free_local_port()) + " --no-python " + SOFTVIT_BINARY + " train --config " +
                 write_config(dir) + " --output " + out + " --set train.batch_size=8");
   INFO(r.text);
   REQUIRE(r.status == 0);
@@ -226,7 +202,7 @@ TEST_CASE("dist: ranks with different configs or world sizes stop with a message
   // Two ranks started by hand: `env0`/`env1` their variables, `extra0`/`extra1` more arguments.
   const auto pair = [&](const std::string& env0, const std::string& extra0, const std::string& env1,
                         const std::string& extra1) {
-    const std::string env = "env MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_port()) + " ";
+    const std::string env = "env MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(dist::free_local_port()) + " ";
     const std::string train =
         " train --config " + config + " --output " + dir.path("x") + " --set dist.connect_timeout_s=10 ";
     return run_shell("(" + env + env0 + " " + bin + train + extra0 + "; echo \"rank0 exit $?\") & (" + env +
