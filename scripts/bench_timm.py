@@ -12,18 +12,22 @@ import timm
 import torch
 
 
-def profile(step, steps: int) -> None:
-    """The top CUDA kernels of `steps` steps, to compare with `softvit bench train --profile`."""
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+def profile(step, steps: int, trace: str = "") -> None:
+    """The top CUDA kernels of `steps` steps, to compare with `softvit bench train --profile`;
+    with `trace`, also a Chrome trace with the operators' input shapes and dtypes."""
+    activities = [torch.profiler.ProfilerActivity.CUDA] + ([torch.profiler.ProfilerActivity.CPU] if trace else [])
+    with torch.profiler.profile(activities=activities, record_shapes=bool(trace)) as prof:
         for _ in range(steps):
             step()
         torch.cuda.synchronize()
+    if trace:
+        prof.export_chrome_trace(trace)
     print(prof.key_averages().table(sort_by="cuda_time_total", row_limit=30, max_name_column_width=90),
           flush=True)
 
 
 def bench(model_name: str, batch: int, img: int, steps: int, warmup: int, compile_: bool,
-          profile_steps: int = 0) -> dict:
+          profile_steps: int = 0, trace: str = "") -> dict:
     torch.manual_seed(0)
     model = timm.create_model(model_name, pretrained=False, num_classes=1000).cuda().train()
     step_model = torch.compile(model) if compile_ else model
@@ -50,7 +54,7 @@ def bench(model_name: str, batch: int, img: int, steps: int, warmup: int, compil
     stop.synchronize()
     ms = start.elapsed_time(stop) / steps
     if profile_steps:
-        profile(step, profile_steps)
+        profile(step, profile_steps, trace)
     return {"impl": "timm" + (" compile" if compile_ else " eager"), "model": model_name, "batch": batch,
             "img_size": img, "img_s": batch * 1000.0 / ms, "ms_per_step": ms,
             "peak_gib": torch.cuda.max_memory_allocated() / 2**30}
@@ -65,10 +69,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--profile", type=int, default=0, help="then profile this many steps")
+    parser.add_argument("--trace", default="", help="with --profile: write a Chrome trace (one batch size)")
     args = parser.parse_args()
     for batch in args.batch:
         start = time.time()
-        row = bench(args.model, batch, args.img_size, args.steps, args.warmup, args.compile, args.profile)
+        row = bench(args.model, batch, args.img_size, args.steps, args.warmup, args.compile, args.profile,
+                    args.trace)
         row["wall_s"] = time.time() - start
         print(json.dumps(row), flush=True)
 

@@ -85,3 +85,22 @@ TEST_CASE("evaluate: multi-label targets give sigmoid probabilities and binary c
   CHECK_THROWS(acc.add(logits, torch::tensor({0, 1, 1}, torch::kInt64)));                 // mixed kinds
   CHECK_THROWS(EvalAccumulator(3).add(logits, torch::tensor({0, 1, 1}, torch::kInt64)));  // wrong width
 }
+
+TEST_CASE("evaluate: macro AUROC from the kept probabilities", "[eval][auroc]") {
+  // Binary: positive-class scores 0.9 0.8 0.3 for labels 1 0 1 and 0.2 for a 0: of the 2 x 2
+  // (positive, negative) pairs, the positive ranks higher in 3: AUC 0.75, also for class 0's column.
+  EvalAccumulator binary(2);
+  const auto p1 = torch::tensor({0.9, 0.8, 0.3, 0.2});
+  binary.add(torch::stack({(1 - p1).log(), p1.log()}, 1), torch::tensor({1, 0, 1, 0}, torch::kInt64));
+  CHECK(macro_auroc(binary.result()).value() == Approx(0.75));
+
+  // Three classes: class 2 never occurs, so its AUC is undefined and left out of the mean; the
+  // scores separate classes 0 and 1 perfectly.
+  EvalAccumulator three(3);
+  three.add(torch::tensor({{3.0, 0.0, 0.0}, {0.0, 3.0, 0.0}, {2.0, 0.0, 1.0}}), torch::tensor({0, 1, 0}, torch::kInt64));
+  CHECK(macro_auroc(three.result()).value() == Approx(1.0));
+
+  EvalAccumulator one_class(2);
+  one_class.add(torch::tensor({{1.0, 0.0}, {0.0, 1.0}}), torch::tensor({0, 0}, torch::kInt64));
+  CHECK_FALSE(macro_auroc(one_class.result()).has_value());
+}

@@ -203,3 +203,27 @@ TEST_CASE("trainer: the run log reports the share of step time spent waiting for
   CHECK(steps == 256 / 32);
   CHECK(epochs == 1);
 }
+
+TEST_CASE("trainer: best.pt by validation AUROC is the epoch with the highest AUROC", "[train][auroc]") {
+  TempDir dir;
+  auto config = tiny_run(dir.path("run"));
+  config.checkpoint.best_metric = "ema_val_auroc";
+  train(config);
+  std::ifstream in(dir.path("run/metrics.jsonl"));
+  int64_t best_epoch = 0;
+  double best = -1;
+  for (std::string line; std::getline(in, line);) {
+    const auto r = nlohmann::json::parse(line);
+    if (r["type"] != "epoch") continue;
+    INFO(line);
+    REQUIRE(r.contains("ema_val_auroc"));
+    REQUIRE(r.contains("val_auroc"));
+    const double auroc = r["ema_val_auroc"].get<double>();
+    CHECK(auroc >= 0.0);
+    CHECK(auroc <= 1.0);
+    if (auroc > best) best = auroc, best_epoch = r["epoch"].get<int64_t>();
+  }
+  const auto info = read_checkpoint_info(dir.path("run/checkpoints/best.pt"));
+  CHECK(info.epoch == best_epoch);
+  CHECK(info.best_metric == Approx(best));
+}

@@ -179,8 +179,10 @@ void validate(const RunConfig& c) {
   if (c.optim.lr_base_batch < 0) fail("optim.lr_base_batch", "must not be negative");
   {
     const auto& m = c.checkpoint.best_metric;
-    if (m != "val_top1" && m != "val_loss" && m != "ema_val_top1" && m != "ema_val_loss")
-      fail("checkpoint.best_metric", "must be val_top1, val_loss, ema_val_top1 or ema_val_loss");
+    const bool known = m == "val_top1" || m == "val_loss" || m == "val_auroc" || m == "ema_val_top1" ||
+                       m == "ema_val_loss" || m == "ema_val_auroc";
+    if (!known)
+      fail("checkpoint.best_metric", "must be val_top1, val_loss, val_auroc or their ema_ forms (ema_val_top1, ...)");
     if (m.rfind("ema_", 0) == 0 && c.train.ema_decay == 0)
       fail("checkpoint.best_metric", "'" + m + "' needs train.ema_decay > 0");
   }

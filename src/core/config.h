@@ -110,7 +110,7 @@ struct TrainSection {
 };
 
 struct CheckpointSection {
-  std::string best_metric = "val_top1";  // val_top1 | val_loss | ema_val_top1 | ema_val_loss
+  std::string best_metric = "val_top1";  // val_top1 | val_loss | val_auroc, or ema_ before any
   int keep_top_k = 0;                    // also keep the k best epochs as epoch_NNN.pt
 };
 

@@ -95,7 +95,7 @@ Schema build_schema() {
   SOFTVIT_OPTION(train.cuda_graph, "CUDA: replay each training step as one CUDA graph (accum_steps 1)");
   SOFTVIT_OPTION(train.channels_last, "CUDA: conv weights and input batches in channels-last layout");
 
-  SOFTVIT_OPTION(checkpoint.best_metric, "metric of best.pt: val_top1 | val_loss | ema_val_top1 | ema_val_loss");
+  SOFTVIT_OPTION(checkpoint.best_metric, "metric of best.pt: val_top1 | val_loss | val_auroc (macro one-vs-rest) | ema_val_top1 | ema_val_loss | ema_val_auroc");
   SOFTVIT_OPTION(checkpoint.keep_top_k, "also keep the k best epochs as checkpoints/epoch_NNN.pt");
 
   SOFTVIT_OPTION(optim.name, "optimizer: adamw | sgd");

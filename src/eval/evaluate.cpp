@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "eval/metrics_roc.h"
 #include "eval/metrics_topk.h"
 
 namespace softvit {
@@ -87,6 +88,12 @@ EvalResult EvalAccumulator::result(const EvalOptions& options) const {
   if (options.full_metrics)
     r.metrics = classification_metrics(r.probabilities, labels, options.class_names, options.metrics);
   return r;
+}
+
+std::optional<double> macro_auroc(const EvalResult& result) {
+  const auto problems = result.multi_label ? per_label(result.probabilities, result.targets)
+                                           : one_vs_rest(result.probabilities, result.labels);
+  return mean_of_defined(aucs(problems));
 }
 
 EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& device,

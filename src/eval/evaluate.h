@@ -37,6 +37,10 @@ struct EvalResult {
   double seconds = 0;
 };
 
+// Macro one-vs-rest ROC AUC of the split (binary: the positive class's AUC; multi-label: the mean
+// per-label AUC), from the kept probabilities; undefined when no class has both outcomes.
+std::optional<double> macro_auroc(const EvalResult& result);
+
 // Runs `model` in eval mode over every batch of `loader` (which should not shuffle).
 EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& device,
                     const EvalOptions& options = {});

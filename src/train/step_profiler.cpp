@@ -33,7 +33,8 @@ StepProfile profile_steps(const torch::Device& device, int64_t steps, const std:
                           const std::string& trace_path, int top) {
   std::set<ActivityType> activities{ActivityType::CPU};
   if (device.is_cuda()) activities.insert(ActivityType::CUDA);
-  const ProfilerConfig config(ProfilerState::KINETO);
+  // Input shapes and dtypes go into the trace: they tell which call of an operator launched a kernel.
+  const ProfilerConfig config(ProfilerState::KINETO, /*report_input_shapes=*/true);
   prof::prepareProfiler(config, activities);
   prof::enableProfiler(config, activities);
   const auto start = std::chrono::steady_clock::now();

@@ -51,10 +51,13 @@ LrSchedule make_schedule(const RunConfig& c, int64_t steps_per_epoch, double lr)
   return s;
 }
 
-// Higher is better for every metric we rank by: losses are negated.
+// Higher is better for every metric we rank by: losses are negated. An undefined AUROC (a
+// validation split with one class) ranks below every defined one.
 double rank_value(const std::string& metric, const EvalResult& val, const EvalResult* ema) {
   const EvalResult& r = metric.rfind("ema_", 0) == 0 ? *ema : val;
-  return metric.find("loss") != std::string::npos ? -r.loss : r.top1;
+  if (metric.find("loss") != std::string::npos) return -r.loss;
+  if (metric.find("auroc") != std::string::npos) return macro_auroc(r).value_or(-1.0);
+  return r.top1;
 }
 
 class Trainer {
@@ -337,7 +340,11 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   EpochSummary summary{epoch + 1, train_loss, val.loss, val.top1, lr_, img_s,
                        train_seconds + seconds_since(eval_start)};
   nlohmann::json extra = {{"val_top5", val.top5}, {"step", state_.step}, {"data_wait", data_wait}};
-  if (ema_) extra.update({{"ema_val_top1", ema_val.top1}, {"ema_val_loss", ema_val.loss}});
+  if (const auto auroc = macro_auroc(val)) extra["val_auroc"] = *auroc;
+  if (ema_) {
+    extra.update({{"ema_val_top1", ema_val.top1}, {"ema_val_loss", ema_val.loss}});
+    if (const auto auroc = macro_auroc(ema_val)) extra["ema_val_auroc"] = *auroc;
+  }
   if (run_log_) {
     run_log_->epoch(summary, extra);
     refresh_training_curves(run_dir_);  // run_dir/curves.png
