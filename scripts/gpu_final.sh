@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The device call behind docs/benchmarks.md's GPU-speed tables: build; with DIST=1 (2 GPUs) the
-# data-parallel scaling on 1 and 2 GPUs; then on GPU 0: the fused kernels' checks, CUDA Graphs and
-# channels-last against eager, the GPU tests, timm, the 1344 px point; with BREAST=1 (2 GPUs), GPU 1
-# meanwhile trains BreastMNIST with SOFT from three seeds (each evaluated on test).
-# Usage on the GPU machine: [DIST=1] [BREAST=1] bash scripts/gpu_final.sh OUTDIR
+# data-parallel scaling on 1 and 2 GPUs; then on GPU 0: the fused kernels' checks, compute-sanitizer,
+# the GPU tests, then timings: DeiT-Tiny against timm, SOFT-Tiny (CUDA Graphs, channels-last,
+# reference kernels), the 1344 px point, a profile. With BREAST=1, BreastMNIST with SOFT from three
+# seeds (each evaluated on test) on GPU 1, or on GPU 0 before the timings.
+# Usage on the GPU machine: [DIST=1] [BREAST=1] [SEEDS="3 4 5"] bash scripts/gpu_final.sh OUTDIR
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-/tmp/gpu_out}
@@ -17,48 +18,53 @@ B=build-gpu/softvit
 [ "${DIST:-0}" = 1 ] && { stamp "data-parallel scaling"; TEST_TIMEOUT=30 timeout 170 bash scripts/gpu_dist.sh /tmp/dist_out; echo "gpu_dist exit $?"; } \
   > "$out/dist.txt" 2>&1
 med=.gpu/data/medmnist
-[ "${BREAST:-0}" = 1 ] && for seed in 0 1 2; do
-  CUDA_VISIBLE_DEVICES=1 timeout -s INT 230 $B train --config configs/breastmnist_soft.yaml \
-    --set data.root=$med/breastmnist.npz --set run.device=cuda --set data.workers=3 --set run.threads=2 \
-    --set run.seed=$seed --output runs/breast_soft_seed$seed > runs/breast_soft_seed$seed.log 2>&1 &
+# BreastMNIST seeds (BREAST=1; SEEDS, default 3 4 5): on GPU 1 when there are two, else on GPU 0
+# while the checks run (they time nothing that is reported); the timings wait for them.
+seeds=${SEEDS:-3 4 5}
+breast_gpu=$([ "$(nvidia-smi -L | wc -l)" -ge 2 ] && echo 1 || echo 0)
+[ "${BREAST:-0}" = 1 ] && for seed in $seeds; do
+  CUDA_VISIBLE_DEVICES=$breast_gpu timeout -s INT 330 $B train --config configs/breastmnist_soft.yaml \
+    --set data.root=$med/breastmnist.npz --set run.device=cuda --set data.workers=2 --set run.threads=1 \
+    --set train.cuda_graph=true --set run.seed=$seed --output runs/breast_soft_seed$seed \
+    > runs/breast_soft_seed$seed.log 2>&1 &
 done
 export CUDA_VISIBLE_DEVICES=0
 {
   date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -1
   stamp "kernel checks"
-  timeout 60 $B check kernels --json "$out/check_kernels.json" | tail -45
-  stamp "graphs and channels-last (each: an eager row, then a graph row)"
-  g="--precision bf16 --device cuda --cuda-graph --steps 30"
-  for mb in "deit_tiny 32" "deit_tiny 256" "soft_tiny 32" "soft_tiny 128"; do
-    set -- $mb
-    timeout 40 $B bench train --model $1 --batch $2 $g | tail -2
-  done
-  timeout 40 $B bench train --model soft_tiny --batch 128 $g --channels-last | tail -2
-  echo "reference (unfused) kernels:"
-  SOFTVIT_FUSED_KERNELS=0 timeout 40 $B bench train --model soft_tiny --batch 128 --precision bf16 --device cuda \
-    --steps 30 | tail -1
-  timeout 60 build-gpu/tests/softvit_tests "[cuda]" > "$out/cuda_tests.log" 2>&1
+  timeout 90 $B check kernels --json "$out/check_kernels.json" | grep -E "fail|FAIL|checks|depthwise" | tail -40
+  timeout 150 compute-sanitizer --tool memcheck --error-exitcode 3 $B check kernels --quick > "$out/memcheck.txt" 2>&1
+  echo "compute-sanitizer memcheck exit $?: $(grep -E "ERROR SUMMARY|checks" "$out/memcheck.txt" | tr '\n' ' ')"
+  timeout 90 build-gpu/tests/softvit_tests "[cuda]" > "$out/cuda_tests.log" 2>&1
   echo "[cuda] tests exit $?: $(tail -2 "$out/cuda_tests.log" | tr '\n' ' ')"
   grep -E "FAILED|with expansion" -A3 "$out/cuda_tests.log" | head -30
-  stamp "timm and the 1344 px point"
-  timeout 50 python3 scripts/bench_timm.py --batch 128 256 2>/dev/null
+  [ "$breast_gpu" = 0 ] && { stamp "waiting for the BreastMNIST runs"; wait; }
+  stamp "timings (each: an eager row, then a graph row), softvit then timm"
+  g="--precision bf16 --device cuda --cuda-graph --steps 30"
+  timeout 40 $B bench train --model deit_tiny --batch 256 $g | tail -2
+  timeout 60 python3 scripts/bench_timm.py --batch 256 2>/dev/null
+  timeout 40 $B bench train --model deit_tiny --batch 256 $g | tail -2  # again, after timm
+  timeout 40 $B bench train --model soft_tiny --batch 128 $g --channels-last | tail -2
+  timeout 40 $B bench train --model soft_tiny --batch 128 $g | tail -2
+  echo "reference (unfused) kernels, channels-last, eager:"
+  SOFTVIT_FUSED_KERNELS=0 timeout 40 $B bench train --model soft_tiny --batch 128 --precision bf16 --device cuda \
+    --channels-last --steps 30 | tail -1
   timeout 40 $B bench train --model soft_tiny --set model.landmark_count=49 --batch 8 --precision bf16 \
-    --device cuda --sweep-res 224,1344 --steps 20
-  stamp "profile of SOFT-Tiny with the fused kernels"
-  timeout 40 $B bench train --model soft_tiny --batch 128 --precision bf16 --device cuda --steps 20 \
-    --profile /tmp/soft_fused.json | head -26
+    --device cuda --channels-last --sweep-res 224,1344 --steps 20
+  stamp "profile of SOFT-Tiny, channels-last"
+  timeout 40 $B bench train --model soft_tiny --batch 128 --precision bf16 --device cuda --steps 10 \
+    --channels-last --profile /tmp/soft_cl.json | head -34
 } > "$out/bench.txt" 2>&1
 stamp "benches done" >> "$out/bench.txt"
-wait  # the BreastMNIST seeds on GPU 1
+wait  # the BreastMNIST runs
 [ "${BREAST:-0}" = 1 ] && {
-  stamp "breast seeds done"
-  for seed in 0 1 2; do
+  for seed in $seeds; do
     grep -E "finished|stopping" runs/breast_soft_seed$seed.log | tail -1 | cut -c1-170
     timeout 30 $B eval --checkpoint runs/breast_soft_seed$seed/checkpoints/best.pt --set run.device=cuda \
-      --set eval.bootstrap=1000 --output runs/breast_soft_seed$seed/test.json > /dev/null 2>&1
+      --output runs/breast_soft_seed$seed/test.json > /dev/null 2>&1
     python3 -c "import json; m=json.load(open('runs/breast_soft_seed$seed/test.json')); print('seed $seed test', m['weights'], 'top1', round(m['top1'],4), 'auroc', round(m['auroc_macro'],4), 'ci95', m['ci95'].get('auroc_macro'), m['ci95'].get('top1'))"
   done
 } > "$out/breast.txt" 2>&1
-tar czf "$out/runs.tar.gz" runs/breast_soft_seed*/{test.json,summary.csv,train.log,config.yaml} /tmp/dist_out \
-  2>/dev/null
+tar czf "$out/runs.tar.gz" runs/breast_soft_seed*/{test.json,summary.csv,train.log,config.yaml,metrics.jsonl} \
+  /tmp/dist_out 2>/dev/null
 stamp total | tee -a "$out/bench.txt"

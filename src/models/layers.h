@@ -2,6 +2,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "models/linear.h"
+
 namespace softvit {
 
 // Stochastic depth: drops the whole residual branch per sample with probability p in training.
@@ -15,7 +17,7 @@ struct DropPath : torch::nn::Module {
 struct Mlp : torch::nn::Module {
   Mlp(int64_t dim, int64_t hidden, double drop, bool tanh_gelu = false);
   torch::Tensor forward(const torch::Tensor& x);
-  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  Linear fc1{nullptr}, fc2{nullptr};
   torch::nn::Dropout drop{nullptr};
   bool tanh_gelu;
 };

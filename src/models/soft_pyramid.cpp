@@ -43,8 +43,8 @@ PostNormBlock::PostNormBlock(const AttentionPtr& attention, int64_t dim, double 
   dropout1 = register_module("dropout1", torch::nn::Dropout(drop));
   norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
   const auto hidden = static_cast<int64_t>(dim * mlp_ratio);
-  ff1 = register_module("ff1", torch::nn::Linear(dim, hidden));
-  ff2 = register_module("ff2", torch::nn::Linear(hidden, dim));
+  ff1 = register_module("ff1", Linear(dim, hidden));
+  ff2 = register_module("ff2", Linear(hidden, dim));
   dropout2 = register_module("dropout2", torch::nn::Dropout(drop));
   norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
 }
@@ -117,7 +117,7 @@ SoftPyramid::SoftPyramid(PyramidOptions o) : options(std::move(o)) {
   for (int64_t i = 0; i < op.depths[3]; ++i) block4->push_back(std::make_shared<VitBlock>(last, rate()));
   norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dims[3]}).eps(1e-6)));
   cls_token = register_parameter("cls_token", torch::zeros({1, 1, dims[3]}));
-  head = register_module("head", torch::nn::Linear(dims[3], op.num_classes));
+  head = register_module("head", Linear(dims[3], op.num_classes));
 
   init_vit_weights(*this);  // Linear trunc-normal 0.02, zero bias; LayerNorm 1 / 0; convs, BN default
   for (auto& p : pos_embed) trunc_normal_(p, 0.02);

@@ -21,6 +21,7 @@
 
 #include "models/attention.h"
 #include "models/attention_registry.h"
+#include "models/linear.h"
 #include "models/layers.h"
 #include "models/model.h"
 #include "models/vit.h"
@@ -52,7 +53,7 @@ struct PostNormBlock : torch::nn::Module {
 
   AttentionPtr mha;
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
-  torch::nn::Linear ff1{nullptr}, ff2{nullptr};
+  Linear ff1{nullptr}, ff2{nullptr};
   torch::nn::Dropout dropout1{nullptr}, dropout2{nullptr};
 };
 
@@ -74,7 +75,7 @@ struct SoftPyramid : Model {
   torch::nn::ModuleList block4;  // VitBlock
   torch::Tensor cls_token;
   torch::nn::LayerNorm norm{nullptr};
-  torch::nn::Linear head{nullptr};
+  Linear head{nullptr};
 };
 
 }  // namespace softvit

@@ -49,7 +49,7 @@ VisionTransformer::VisionTransformer(VitOptions o) : options(std::move(o)) {
   }
   norm = register_module("norm", layer_norm(op.embed_dim));
   head_drop = register_module("head_drop", torch::nn::Dropout(op.drop_rate));
-  head = register_module("head", torch::nn::Linear(op.embed_dim, op.num_classes));
+  head = register_module("head", Linear(op.embed_dim, op.num_classes));
 
   init_vit_weights(*this);
   trunc_normal_(pos_embed, 0.02);

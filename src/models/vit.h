@@ -5,6 +5,7 @@
 
 #include "models/attention.h"
 #include "models/attention_registry.h"
+#include "models/linear.h"
 #include "models/layers.h"
 #include "models/model.h"
 
@@ -59,7 +60,7 @@ struct VisionTransformer : Model {
   torch::nn::Dropout pos_drop{nullptr}, head_drop{nullptr};
   torch::nn::ModuleList blocks;
   torch::nn::LayerNorm norm{nullptr};
-  torch::nn::Linear head{nullptr};
+  Linear head{nullptr};
 };
 
 }  // namespace softvit

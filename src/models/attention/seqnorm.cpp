@@ -34,8 +34,7 @@ SeqNormAttention::SeqNormAttention(const AttentionOptions& o) : num_heads(o.num_
     throw ConfigError(
         cat("seqnorm attention: width ", o.dim, " is not divisible by ", o.num_heads, " heads"));
   const int64_t head_dim = o.dim / o.num_heads;
-  qkv =
-      register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(o.dim, 3 * o.dim).bias(o.qkv_bias)));
+  qkv = register_module("qkv", Linear(torch::nn::LinearOptions(o.dim, 3 * o.dim).bias(o.qkv_bias)));
   auto norm = [&] {
     return std::make_shared<SequenceNorm>(o.num_heads, head_dim, o.seqnorm_stat, o.seqnorm_eps,
                                           o.seqnorm_cls);
@@ -43,7 +42,7 @@ SeqNormAttention::SeqNormAttention(const AttentionOptions& o) : num_heads(o.num_
   q_norm = register_module("q_norm", norm());
   k_norm = register_module("k_norm", norm());
   v_norm = register_module("v_norm", norm());
-  proj = register_module("proj", torch::nn::Linear(o.dim, o.dim));
+  proj = register_module("proj", Linear(o.dim, o.dim));
   proj_drop = register_module("proj_drop", torch::nn::Dropout(o.proj_drop));
 }
 
@@ -52,7 +51,8 @@ torch::Tensor SeqNormAttention::forward(const torch::Tensor& x, int64_t grid_h, 
   const int64_t extra = n - grid_h * grid_w;
   TORCH_CHECK(extra >= 0 && extra < n, "seqnorm attention: grid ", grid_h, "x", grid_w, " does not fit ", n,
               " tokens");
-  auto q_k_v = qkv->forward(x).reshape({b, n, 3, num_heads, c / num_heads}).permute({2, 0, 3, 1, 4});
+  auto q_k_v =
+      qkv->forward(x).reshape({b, n, 3, num_heads, c / num_heads}).permute({2, 0, 3, 1, 4}).unbind(0);
   const auto q = q_norm->forward(q_k_v[0], extra);
   const auto k = k_norm->forward(q_k_v[1], extra);
   const auto v = v_norm->forward(q_k_v[2], extra);

@@ -13,6 +13,7 @@
 #pragma once
 #include "models/attention.h"
 #include "models/attention_registry.h"
+#include "models/linear.h"
 
 namespace softvit {
 
@@ -34,7 +35,7 @@ struct SeqNormAttention : Attention {
   torch::Tensor forward(const torch::Tensor& x, int64_t grid_h, int64_t grid_w) override;
 
   int64_t num_heads;
-  torch::nn::Linear qkv{nullptr}, proj{nullptr};
+  Linear qkv{nullptr}, proj{nullptr};
   std::shared_ptr<SequenceNorm> q_norm, k_norm, v_norm;
   torch::nn::Dropout proj_drop{nullptr};
 };

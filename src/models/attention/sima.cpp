@@ -9,15 +9,14 @@ namespace softvit {
 SimaAttention::SimaAttention(const AttentionOptions& o) : num_heads(o.num_heads) {
   if (o.dim % o.num_heads != 0)
     throw ConfigError(cat("sima attention: width ", o.dim, " is not divisible by ", o.num_heads, " heads"));
-  qkv =
-      register_module("qkv", torch::nn::Linear(torch::nn::LinearOptions(o.dim, 3 * o.dim).bias(o.qkv_bias)));
-  proj = register_module("proj", torch::nn::Linear(o.dim, o.dim));
+  qkv = register_module("qkv", Linear(torch::nn::LinearOptions(o.dim, 3 * o.dim).bias(o.qkv_bias)));
+  proj = register_module("proj", Linear(o.dim, o.dim));
   proj_drop = register_module("proj_drop", torch::nn::Dropout(o.proj_drop));
 }
 
 torch::Tensor SimaAttention::forward(const torch::Tensor& x, int64_t, int64_t) {
   const auto b = x.size(0), n = x.size(1), c = x.size(2), head_dim = c / num_heads;
-  auto q_k_v = qkv->forward(x).reshape({b, n, 3, num_heads, head_dim}).permute({2, 0, 3, 1, 4});
+  auto q_k_v = qkv->forward(x).reshape({b, n, 3, num_heads, head_dim}).permute({2, 0, 3, 1, 4}).unbind(0);
   torch::Tensor y;
   {
     NoAutocast fp32;

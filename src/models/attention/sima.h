@@ -6,6 +6,7 @@
 #pragma once
 #include "models/attention.h"
 #include "models/attention_registry.h"
+#include "models/linear.h"
 
 namespace softvit {
 
@@ -14,7 +15,7 @@ struct SimaAttention : Attention {
   torch::Tensor forward(const torch::Tensor& x, int64_t grid_h, int64_t grid_w) override;
 
   int64_t num_heads;
-  torch::nn::Linear qkv{nullptr}, proj{nullptr};
+  Linear qkv{nullptr}, proj{nullptr};
   torch::nn::Dropout proj_drop{nullptr};
 };
 

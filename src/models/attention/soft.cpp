@@ -131,10 +131,10 @@ torch::Tensor SoftKernel::forward(const torch::Tensor& q_in, const torch::Tensor
 
 SoftAttention::SoftAttention(const AttentionOptions& o, bool symmetric_norm) : num_heads(o.num_heads) {
   check_options(o);
-  W_q = register_module("W_q", torch::nn::Linear(o.dim, o.dim));
-  W_v = register_module("W_v", torch::nn::Linear(o.dim, o.dim));
+  W_q = register_module("W_q", Linear(o.dim, o.dim));
+  W_v = register_module("W_v", Linear(o.dim, o.dim));
   attn = register_module("attn", std::make_shared<SoftKernel>(o, symmetric_norm));
-  ff = register_module("ff", torch::nn::Linear(o.dim, o.dim));
+  ff = register_module("ff", Linear(o.dim, o.dim));
 }
 
 torch::Tensor SoftAttention::forward(const torch::Tensor& x, int64_t grid_h, int64_t grid_w) {

@@ -31,6 +31,7 @@
 #include "models/attention.h"
 #include "models/attention/newton_pinv.h"
 #include "models/attention_registry.h"
+#include "models/linear.h"
 
 namespace softvit {
 
@@ -58,7 +59,7 @@ struct SoftAttention : Attention {
   torch::Tensor forward(const torch::Tensor& x, int64_t grid_h, int64_t grid_w) override;
 
   int64_t num_heads;
-  torch::nn::Linear W_q{nullptr}, W_v{nullptr}, ff{nullptr};
+  Linear W_q{nullptr}, W_v{nullptr}, ff{nullptr};
   std::shared_ptr<SoftKernel> attn;
 };
 

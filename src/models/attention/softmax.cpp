@@ -17,8 +17,8 @@ AttentionOptions basic(int64_t dim, int64_t heads, bool qkv_bias, double drop) {
   return o;
 }
 
-torch::nn::Linear linear(int64_t in, int64_t out, bool bias) {
-  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
+Linear linear(int64_t in, int64_t out, bool bias) {
+  return Linear(torch::nn::LinearOptions(in, out).bias(bias));
 }
 
 }  // namespace
@@ -36,7 +36,7 @@ SoftmaxAttention::SoftmaxAttention(const AttentionOptions& o) : num_heads(o.num_
   } else {
     qkv = register_module("qkv", linear(o.dim, 3 * o.dim, o.qkv_bias));
   }
-  proj = register_module("proj", torch::nn::Linear(o.dim, o.dim));
+  proj = register_module("proj", Linear(o.dim, o.dim));
   proj_drop = register_module("proj_drop", torch::nn::Dropout(o.proj_drop));
 }
 
@@ -44,11 +44,13 @@ torch::Tensor SoftmaxAttention::forward(const torch::Tensor& x, int64_t, int64_t
   const auto b = x.size(0), n = x.size(1), c = x.size(2), head_dim = c / num_heads;
   torch::Tensor qs, ks, vs;  // B x heads x N x head_dim
   if (qkv) {
-    auto q_k_v = qkv->forward(x).reshape({b, n, 3, num_heads, head_dim}).permute({2, 0, 3, 1, 4});
+    // unbind, not indexing: the backward stacks three gradients instead of summing three
+    // zero-filled full-size ones.
+    auto q_k_v = qkv->forward(x).reshape({b, n, 3, num_heads, head_dim}).permute({2, 0, 3, 1, 4}).unbind(0);
     qs = q_k_v[0], ks = q_k_v[1], vs = q_k_v[2];
   } else {
     qs = q->forward(x).reshape({b, n, num_heads, head_dim}).transpose(1, 2);
-    auto k_v = kv->forward(x).reshape({b, n, 2, num_heads, head_dim}).permute({2, 0, 3, 1, 4});
+    auto k_v = kv->forward(x).reshape({b, n, 2, num_heads, head_dim}).permute({2, 0, 3, 1, 4}).unbind(0);
     ks = k_v[0], vs = k_v[1];
   }
   torch::Tensor y;

@@ -6,6 +6,7 @@
 #pragma once
 #include "models/attention.h"
 #include "models/attention_registry.h"
+#include "models/linear.h"
 
 namespace softvit {
 
@@ -16,7 +17,7 @@ struct SoftmaxAttention : Attention {
 
   int64_t num_heads;
   bool fused;
-  torch::nn::Linear qkv{nullptr}, q{nullptr}, kv{nullptr}, proj{nullptr};  // qkv, or q and kv
+  Linear qkv{nullptr}, q{nullptr}, kv{nullptr}, proj{nullptr};  // qkv, or q and kv
   torch::nn::Dropout proj_drop{nullptr};
 };
 
