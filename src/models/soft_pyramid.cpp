@@ -138,7 +138,7 @@ torch::Tensor SoftPyramid::forward_features(torch::Tensor images) {
       tokens = tokens + resize_pos_embed(pos_embed[s], g, g, h, w, Interpolation::bilinear);
       tokens = pos_drop[s]->forward(tokens);
       for (const auto& block : stage_blocks[s]) tokens = block->forward(tokens, h, w);
-      x = tokens.transpose(1, 2).reshape({b, -1, h, w});
+      x = tokens.reshape({b, h, w, -1}).permute({0, 3, 1, 2});  // a channels-last view: no copy
     }
   }
   const auto grid_pos = resize_pos_embed(pos_embed[3].narrow(1, 1, pos_grid[3] * pos_grid[3]), pos_grid[3],
