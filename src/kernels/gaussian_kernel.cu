@@ -197,17 +197,6 @@ __global__ void __launch_bounds__(kThreads)
     dqb[e] = from_float<T>(qs[(e / d) * q_stride<D>() + e % d]);
 }
 
-// Raises the dynamic shared-memory limit of `kernel` when it needs more than the default 48 KiB.
-template <typename Kernel>
-void allow_shared_memory(Kernel kernel, size_t bytes, const at::Tensor& on) {
-  const int limit = max_shared_memory_per_block(on);
-  TORCH_CHECK(static_cast<int64_t>(bytes) <= limit, "fused gaussian kernel: needs ", bytes,
-              " bytes of shared memory per block, the device allows ", limit);
-  if (bytes > 48 * 1024)
-    C10_CUDA_CHECK(
-        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
-}
-
 struct Dims {
   int64_t batch, n, m, d, tiles;
 };
@@ -230,7 +219,7 @@ Dims check_and_measure(const at::Tensor& q, const at::Tensor& k) {
 template <typename T, typename OutT, int D>
 void launch_forward(const at::Tensor& q, const at::Tensor& k, const at::Tensor& out, const Dims& s) {
   const size_t bytes = forward_smem_floats<D>() * sizeof(float);
-  allow_shared_memory(gaussian_forward_kernel<T, OutT, D>, bytes, q);
+  allow_shared_memory(gaussian_forward_kernel<T, OutT, D>, bytes, q, "fused gaussian kernel");
   gaussian_forward_kernel<T, OutT, D>
       <<<static_cast<unsigned>(s.batch * s.tiles), kThreads, bytes, c10::cuda::getCurrentCUDAStream()>>>(
           q.data_ptr<T>(), k.data_ptr<float>(), out.data_ptr<OutT>(), s.n, static_cast<int>(s.m),
@@ -242,7 +231,7 @@ template <typename T, typename OutT, int D>
 void launch_backward(const at::Tensor& grad_out, const at::Tensor& out, const at::Tensor& q,
                      const at::Tensor& k, const at::Tensor& dq, const at::Tensor& dk_partial, const Dims& s) {
   const size_t bytes = backward_smem_floats<D>() * sizeof(float);
-  allow_shared_memory(gaussian_backward_kernel<T, OutT, D>, bytes, q);
+  allow_shared_memory(gaussian_backward_kernel<T, OutT, D>, bytes, q, "fused gaussian kernel");
   gaussian_backward_kernel<T, OutT, D>
       <<<static_cast<unsigned>(s.batch * s.tiles), kThreads, bytes, c10::cuda::getCurrentCUDAStream()>>>(
           grad_out.data_ptr<OutT>(), out.data_ptr<OutT>(), q.data_ptr<T>(), k.data_ptr<float>(),

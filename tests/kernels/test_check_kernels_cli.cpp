@@ -12,11 +12,13 @@ TEST_CASE("check kernels: the harness runs on the CPU and passes with the refere
   INFO(run.text);
   CHECK(run.status == 0);
   CHECK_THAT(run.text, Catch::Contains("checks, 0 failed"));
-  for (const char* kernel :
-       {"gaussian fwd", "gaussian dq", "gaussian dk", "newton pinv", "soft layer y", "soft layer dx"})
+  for (const char* kernel : {"gaussian fwd", "gaussian dq", "gaussian dk", "newton pinv", "soft layer y",
+                             "soft layer dx", "dwconv fwd", "dwconv dx", "dwconv dw"})
     CHECK_THAT(run.text, Catch::Contains(kernel));
   CHECK_THAT(run.text, Catch::Contains("b=2x3 n=33 m=49 d=17"));
   CHECK_THAT(run.text, Catch::Contains("bf16/fp32"));
+  CHECK_THAT(run.text, Catch::Contains("b=3 c=5 1x1 k=3"));
+  CHECK_THAT(run.text, Catch::Contains("b=2 c=64 9x13 k=11"));
 }
 
 TEST_CASE("check kernels: without the dry run it needs CUDA and says so", "[kernels][cli]") {

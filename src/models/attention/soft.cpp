@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "models/attention/depthwise_conv.h"
 #include "models/attention/gaussian_kernel.h"
 #include "models/attention/precision.h"
 
@@ -114,8 +115,9 @@ torch::Tensor SoftKernel::forward(const torch::Tensor& q_in, const torch::Tensor
   // Local path: one k x k filter per head on each of its d_h channels' H x W maps, run as a
   // depthwise conv over all heads x d_h channels with the head's filter repeated. V's memory is
   // B x N x C (the heads are a transposed view), so the map is a channels-last view without a
-  // copy, and a channels-last depthwise conv goes to cuDNN on a GPU: ATen's own depthwise weight
-  // gradient on the (B * d_h) x heads x H x W layout took 16% of a SOFT-Tiny step on an H200.
+  // copy. On a GPU, builds with the CUDA kernels run the conv as the fused NHWC kernel
+  // (kernels/depthwise_conv.h: cuDNN's grouped kernels took a quarter of a SOFT-Tiny step on an
+  // H200); everything else runs conv2d.
   const int64_t channels = num_heads * head_dim;
   const auto map = v.narrow(2, n - tokens, tokens)
                        .transpose(1, 2)
@@ -123,7 +125,7 @@ torch::Tensor SoftKernel::forward(const torch::Tensor& q_in, const torch::Tensor
                        .permute({0, 3, 1, 2})
                        .contiguous(torch::MemoryFormat::ChannelsLast);
   const auto filters = conv->weight.repeat_interleave(head_dim, 0);  // C x 1 x k x k
-  auto local = torch::conv2d(map, filters, {}, 1, conv->weight.size(-1) / 2, 1, channels);
+  auto local = depthwise_conv2d(map, filters);
   local = local.permute({0, 2, 3, 1}).reshape({b, tokens, num_heads, head_dim}).transpose(1, 2);
   if (tokens == n) return y + local;
   return torch::cat({y.narrow(2, 0, n - tokens), y.narrow(2, n - tokens, tokens) + local}, 2);
