@@ -2,6 +2,9 @@
 
 #include <ATen/autocast_mode.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "kernels/depthwise_conv.h"
 #include "kernels/gaussian_kernel.h"
 
@@ -17,10 +20,18 @@ torch::Tensor autocast_input(const torch::Tensor& t) {
   return t.to(at::autocast::get_autocast_dtype(torch::kCUDA));
 }
 
+bool depthwise_kernel_switched_off() {
+  static const bool off = [] {
+    const char* env = std::getenv("SOFTVIT_FUSED_DEPTHWISE");
+    return env && std::string(env) == "0";
+  }();
+  return off;
+}
+
 }  // namespace
 
 torch::Tensor depthwise_conv2d(const torch::Tensor& input, const torch::Tensor& weight) {
-  if (input.is_cuda() && kernels::fused_kernels_enabled()) {
+  if (input.is_cuda() && kernels::fused_kernels_enabled() && !depthwise_kernel_switched_off()) {
     const auto x = autocast_input(input), w = autocast_input(weight);
     if (kernels::fused_depthwise_supported(x, w)) return kernels::fused_depthwise_conv2d(x, w);
   }
