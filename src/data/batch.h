@@ -16,7 +16,9 @@ struct Batch {
 class BatchSource {
  public:
   virtual ~BatchSource() = default;
-  // Restarts at the first batch of `epoch`; what it yields depends only on (seed, epoch).
+  // Restarts at the first batch of `epoch`; what it yields depends only on (seed, epoch). A second
+  // call for the epoch in progress before any next() changes nothing, so a trainer can start the
+  // next epoch early and have its first batches built while it validates.
   virtual void start_epoch(int64_t epoch) = 0;
   virtual std::optional<Batch> next() = 0;
   virtual int64_t batches_per_epoch() const = 0;

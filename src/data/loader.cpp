@@ -85,6 +85,11 @@ int64_t Loader::batches_per_epoch() const {
 }
 
 void Loader::start_epoch(int64_t epoch) {
+  {
+    // Already started for this epoch and nothing taken yet: keep the batches built ahead.
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (started_ && epoch == epoch_ && next_to_return_ == 0) return;
+  }
   std::vector<EpochEntry> order = epoch_order(*source_, options_.sampler, epoch);
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -91,7 +91,7 @@ class Trainer {
   std::unique_ptr<TrainStep> step_;  // forward, backward, clipping, optimizer and EMA: eager or a CUDA graph
   std::unique_ptr<RunLog> run_log_;
   int64_t steps_per_epoch_ = 0;  // optimizer steps
-  CheckpointInfo state_;  // progress: epoch, step, best metric, top-k
+  CheckpointInfo state_;         // progress: epoch, step, best metric, top-k
   double lr_ = 0;
   double train_seconds_ = 0;
   int64_t images_seen_ = 0;
@@ -121,8 +121,8 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   const auto& class_names = train_loader_->classes();
   const int64_t train_size = train_loader_->source().size();
   log::info(cat("data: ", data.source, " ", data.root, ": ", train_size, " train (", data.train_split, "), ",
-                val_loader_->source().size(), " val (", data.val_split, "), ", class_names.size(), " classes, ",
-                train_loader_->workers(), " loader threads"));
+                val_loader_->source().size(), " val (", data.val_split, "), ", class_names.size(),
+                " classes, ", train_loader_->workers(), " loader threads"));
 
   const auto classes = static_cast<int64_t>(class_names.size());
   model_ = build_model(config_.model, classes, train_loader_->channels());
@@ -138,8 +138,9 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
     convert_to_channels_last(*model_);
     if (ema_) convert_to_channels_last(ema_->model());
   }
-  log::info(cat("model: ", model_->name(), ", ", count_parameters(*model_), " parameters, device ", device_.str(),
-                ", ", threads, " threads", bf16_ && device_.is_cuda() ? ", bf16 autocast" : ""));
+  log::info(cat("model: ", model_->name(), ", ", count_parameters(*model_), " parameters, device ",
+                device_.str(), ", ", threads, " threads",
+                bf16_ && device_.is_cuda() ? ", bf16 autocast" : ""));
 
   steps_per_epoch_ = train_loader_->batches_per_epoch() / config_.train.accum_steps;
   if (steps_per_epoch_ == 0)
@@ -147,7 +148,8 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
                           config_.train.accum_steps, " is larger than the training split (", train_size,
                           " samples)"));
 
-  const int64_t global_batch = int64_t{config_.train.batch_size} * config_.train.accum_steps * dp_->world_size();
+  const int64_t global_batch =
+      int64_t{config_.train.batch_size} * config_.train.accum_steps * dp_->world_size();
   const double lr = config_.optim.lr_base_batch > 0
                         ? config_.optim.lr * global_batch / config_.optim.lr_base_batch
                         : config_.optim.lr;
@@ -173,9 +175,11 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
     loss_options_.class_weights = torch::tensor(config_.train.class_weights, torch::kFloat32);
   } else if (config_.train.class_weighting == "inverse_frequency") {
     if (train_loader_->source().multi_label())
-      throw ConfigError("train.class_weighting inverse_frequency needs single-label data; give train.class_weights");
+      throw ConfigError(
+          "train.class_weighting inverse_frequency needs single-label data; give train.class_weights");
     std::vector<int64_t> labels(static_cast<size_t>(train_size));
-    for (int64_t i = 0; i < train_size; ++i) labels[static_cast<size_t>(i)] = train_loader_->source().label(i);
+    for (int64_t i = 0; i < train_size; ++i)
+      labels[static_cast<size_t>(i)] = train_loader_->source().label(i);
     loss_options_.class_weights = inverse_frequency_weights(torch::tensor(labels, torch::kInt64), classes);
   }
 
@@ -187,8 +191,8 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
     state_ = load_checkpoint(last, *model_, optimizer_.get(), ema_ ? &ema_->model() : nullptr,
                              /*restore_rng=*/true);
     state_.config_yaml = config_yaml_;
-    log::info(cat("resumed from ", last, ": epoch ", state_.epoch, " batch ", state_.batch_in_epoch, ", step ",
-                  state_.step));
+    log::info(cat("resumed from ", last, ": epoch ", state_.epoch, " batch ", state_.batch_in_epoch,
+                  ", step ", state_.step));
   }
   first_step_ = state_.step;
 
@@ -205,9 +209,10 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   dp_->seed_random_draws(static_cast<uint64_t>(config_.run.seed), state_.step);  // dropout differs by rank
   if (dp_->active()) {
     if (config_.dist.sync_batchnorm) {
-      const int64_t synced = sync_batch_norms(*model_, [this](const torch::Tensor& t) { return dp_->sum(t); });
-      log::info(cat("dist.sync_batchnorm: ", synced, " BatchNorm layers normalise over all ", dp_->world_size(),
-                    " processes"));
+      const int64_t synced =
+          sync_batch_norms(*model_, [this](const torch::Tensor& t) { return dp_->sum(t); });
+      log::info(cat("dist.sync_batchnorm: ", synced, " BatchNorm layers normalise over all ",
+                    dp_->world_size(), " processes"));
     }
     dp_->reduce_gradients_of(*model_);
     parts.before_forward = [this] { dp_->before_forward(); };
@@ -231,10 +236,11 @@ TrainResult Trainer::run() {
   result_.epochs_done = state_.epoch;
   result_.seconds = seconds_since(start);
   result_.img_s = images_seen_ / std::max(train_seconds_, 1e-9);
-  log::info(cat(result_.stopped_early ? "stopped (" + result_.stop_reason + ")" : std::string("finished"), ": best ",
-                config_.checkpoint.best_metric, " ", fixed(std::abs(state_.best_metric), 4), " at epoch ",
-                state_.best_epoch, ", ", duration(result_.seconds), ", ", fixed(result_.img_s, 0), " img/s, ",
-                peak_memory_summary(device_), "; results in ", run_dir_));
+  log::info(cat(result_.stopped_early ? "stopped (" + result_.stop_reason + ")" : std::string("finished"),
+                ": best ", config_.checkpoint.best_metric, " ", fixed(std::abs(state_.best_metric), 4),
+                " at epoch ", state_.best_epoch, ", ", duration(result_.seconds), ", ",
+                fixed(result_.img_s, 0), " img/s, ", peak_memory_summary(device_), "; results in ",
+                run_dir_));
   log::close_file();
   return result_;
 }
@@ -285,18 +291,19 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
       const int64_t images = window_images * dp_->world_size();  // every rank's batches are equal
       const double mean_loss = dp_->sum(window_loss).item<double>() / std::max<int64_t>(1, images);
       if (!std::isfinite(mean_loss))
-        throw TrainError(cat("loss is ", mean_loss, " between steps ", window_first_step, " and ", state_.step,
-                             " (epoch ", epoch + 1, "); stopped, the last good checkpoint is ",
+        throw TrainError(cat("loss is ", mean_loss, " between steps ", window_first_step, " and ",
+                             state_.step, " (epoch ", epoch + 1, "); stopped, the last good checkpoint is ",
                              checkpoint_path("last.pt")));
       const double window_s = std::max(seconds_since(window_start), 1e-9);
       const double img_s = images / window_s;
       const double data_wait = window_wait_s / window_s;
       const int64_t total_steps = steps_per_epoch_ * config_.train.epochs;
       const double done_s = train_seconds_ + seconds_since(epoch_start);
-      const double eta = done_s / std::max<int64_t>(1, state_.step - first_step_) * (total_steps - state_.step);
-      log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " step ", step_in_epoch, "/", steps_per_epoch_,
-                    " loss ", fixed(mean_loss, 4), " lr ", lr_, " ", fixed(img_s, 0), " img/s, data wait ",
-                    fixed(100 * data_wait, 1), "%, ETA ", duration(eta)));
+      const double eta =
+          done_s / std::max<int64_t>(1, state_.step - first_step_) * (total_steps - state_.step);
+      log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " step ", step_in_epoch, "/",
+                    steps_per_epoch_, " loss ", fixed(mean_loss, 4), " lr ", lr_, " ", fixed(img_s, 0),
+                    " img/s, data wait ", fixed(100 * data_wait, 1), "%, ETA ", duration(eta)));
       if (run_log_)
         run_log_->step({{"epoch", epoch + 1},
                         {"step", state_.step},
@@ -314,12 +321,16 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
     const bool signal = dp_->any(stop_requested());
     if (signal || (options_.stop_after_steps > 0 && state_.step >= options_.stop_after_steps)) {
       train_seconds_ += seconds_since(epoch_start);
-      const std::string by = stop_requested() ? cat("signal ", stop_signal_number()) : "signal on another rank";
+      const std::string by =
+          stop_requested() ? cat("signal ", stop_signal_number()) : "signal on another rank";
       stop(signal ? by : cat("step budget ", options_.stop_after_steps), epoch, batch_index + 1);
       return;
     }
   }
   const double epoch_seconds = seconds_since(epoch_start);
+  // The next epoch's first batches are built while this one is validated and saved; otherwise each
+  // epoch began with the device idle for the time a worker takes to build a whole batch.
+  if (epoch + 1 < config_.train.epochs) train_loader_->start_epoch(epoch + 1);
   train_seconds_ += epoch_seconds;
   const int64_t images = epoch_images * dp_->world_size();
   images_seen_ += images;
@@ -327,7 +338,8 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
             images / std::max(epoch_seconds, 1e-9), epoch_wait_s / std::max(epoch_seconds, 1e-9));
 }
 
-void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, double img_s, double data_wait) {
+void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, double img_s,
+                        double data_wait) {
   const auto eval_start = Clock::now();
   EvalResult val, ema_val;
   {
@@ -337,8 +349,8 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
     val = dp_->gather(evaluate(*model_, *val_loader_, device_), n, classes);
     if (ema_) ema_val = dp_->gather(evaluate(ema_->model(), *val_loader_, device_), n, classes);
   }
-  EpochSummary summary{epoch + 1, train_loss, val.loss, val.top1, lr_, img_s,
-                       train_seconds + seconds_since(eval_start)};
+  EpochSummary summary{
+      epoch + 1, train_loss, val.loss, val.top1, lr_, img_s, train_seconds + seconds_since(eval_start)};
   nlohmann::json extra = {{"val_top5", val.top5}, {"step", state_.step}, {"data_wait", data_wait}};
   if (const auto auroc = macro_auroc(val)) extra["val_auroc"] = *auroc;
   if (ema_) {
@@ -352,7 +364,8 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " done: train loss ", fixed(train_loss, 4),
                 ", val loss ", fixed(val.loss, 4), ", val top-1 ", fixed(100 * val.top1, 2), "%",
                 ema_ ? cat(", EMA top-1 ", fixed(100 * ema_val.top1, 2), "%") : std::string(), ", ",
-                fixed(img_s, 0), " img/s (data wait ", fixed(100 * data_wait, 1), "%), ", duration(summary.seconds)));
+                fixed(img_s, 0), " img/s (data wait ", fixed(100 * data_wait, 1), "%), ",
+                duration(summary.seconds)));
   result_.final_val_top1 = val.top1;
 
   const std::string& metric = config_.checkpoint.best_metric;
@@ -372,7 +385,8 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   if (is_best) save("best.pt", epoch + 1, 0, /*with_optimizer=*/false);
   if (config_.checkpoint.keep_top_k > 0) {
     auto& top = state_.top_k;
-    const bool enters = static_cast<int>(top.size()) < config_.checkpoint.keep_top_k || value > top.back().first;
+    const bool enters =
+        static_cast<int>(top.size()) < config_.checkpoint.keep_top_k || value > top.back().first;
     if (enters) {
       top.emplace_back(value, epoch + 1);
       std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -409,8 +423,9 @@ void Trainer::stop(const std::string& reason, int64_t epoch, int64_t batch_in_ep
   result_.stopped_early = true;
   result_.stop_reason = reason;
   if (!dp_->is_main()) return;  // rank 0 saved and speaks for the job
-  log::warn(cat("stopping on ", reason, " at step ", state_.step, " (epoch ", epoch + 1, ", batch ", batch_in_epoch,
-                "); saved ", checkpoint_path("last.pt"), "; continue with: softvit train --resume ", run_dir_));
+  log::warn(cat("stopping on ", reason, " at step ", state_.step, " (epoch ", epoch + 1, ", batch ",
+                batch_in_epoch, "); saved ", checkpoint_path("last.pt"),
+                "; continue with: softvit train --resume ", run_dir_));
 }
 
 }  // namespace
@@ -422,7 +437,8 @@ TrainResult train(const RunConfig& config, const TrainOptions& options) {
 
 RunConfig run_config_of(const std::string& run_dir, const std::vector<std::string>& overrides) {
   const std::string path = (fs::path(run_dir) / "config.yaml").string();
-  if (!fs::exists(path)) throw ConfigError(cat("cannot resume: '", path, "' does not exist (is '", run_dir, "' a run folder?)"));
+  if (!fs::exists(path))
+    throw ConfigError(cat("cannot resume: '", path, "' does not exist (is '", run_dir, "' a run folder?)"));
   RunConfig config = load_config(path, overrides);
   config.run.output = run_dir;
   return config;

@@ -1,6 +1,9 @@
 // The streaming loader: batches, normalisation, determinism whatever the worker count, sharding,
 // mixup targets, and bad samples under both policies.
+#include <atomic>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -49,6 +52,17 @@ std::string folder_with(const TempDir& dir,
   for (const auto& [name, bytes] : bad) write_bytes(root + "/train/b/" + name, bytes);
   return root;
 }
+
+// Counts the samples loaded: work done, whether or not its batches were used.
+class CountingSource : public SyntheticSource {
+ public:
+  using SyntheticSource::SyntheticSource;
+  RawImage load(int64_t i) const override {
+    ++loads;
+    return SyntheticSource::load(i);
+  }
+  mutable std::atomic<int64_t> loads{0};
+};
 
 }  // namespace
 
@@ -222,4 +236,32 @@ TEST_CASE("loader: images of different sizes without a sizing transform are a cl
   auto loader = make_loader(c, "train", false);
   loader->start_epoch(0);
   CHECK_THROWS_WITH(loader->next(), Catch::Contains("big.png") && Catch::Contains("data.eval_transforms"));
+}
+
+TEST_CASE("loader: starting the epoch in progress again keeps the batches built ahead", "[data][stream]") {
+  auto counting = std::make_shared<CountingSource>(64, 12, 3, 3, "train");
+  auto config = base_config(2);
+  config.prefetch = 8;  // the whole epoch (8 batches of 8) is built ahead
+  Loader loader(counting, config);
+  Loader fresh(synthetic(64), base_config(2));
+  loader.start_epoch(1);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (counting->loads < 64 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(counting->loads == 64);
+  loader.start_epoch(1);  // what a trainer does at the epoch's start after starting it early
+  std::vector<Batch> batches;
+  while (auto b = loader.next()) batches.push_back(*b);
+  CHECK(counting->loads == 64);  // a restart would have built the epoch twice
+  const auto expected = epoch(fresh, 1);
+  REQUIRE(batches.size() == expected.size());
+  for (size_t i = 0; i < batches.size(); ++i) {
+    CHECK(torch::equal(batches[i].images, expected[i].images));
+    CHECK(torch::equal(batches[i].labels, expected[i].labels));
+  }
+  // Once a batch is taken, start_epoch restarts the epoch from its first batch.
+  loader.start_epoch(2);
+  const auto first = loader.next();
+  loader.start_epoch(2);
+  CHECK(torch::equal(loader.next()->images, first->images));
 }
