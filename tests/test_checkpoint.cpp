@@ -3,6 +3,7 @@
 #include "catch.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "model_test_util.h"
 #include "models/registry.h"
 #include "test_util.h"
 #include "train/checkpoint.h"
@@ -19,14 +20,7 @@ CheckpointInfo info_of(const std::string& name, int64_t epoch) {
   return info;
 }
 
-ModelPtr mini(int64_t depth, int64_t classes = 10) {
-  ModelSection s;
-  s.name = "vit_mini_patch4_28";
-  s.depth = depth;
-  s.embed_dim = 32;
-  s.num_heads = 2;
-  return build_model(s, classes, 1);
-}
+ModelPtr mini(int64_t depth, int64_t classes = 10) { return testing::mini_vit(depth, 32, classes); }
 
 }  // namespace
 

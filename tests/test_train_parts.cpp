@@ -1,6 +1,7 @@
 // Parts of the training recipe, each against its definition.
 #include "catch.h"
 #include "core/config.h"
+#include "model_test_util.h"
 #include "models/registry.h"
 #include "train/ema.h"
 #include "train/losses.h"
@@ -10,14 +11,7 @@ using namespace softvit;
 
 namespace {
 
-ModelPtr mini() {
-  ModelSection s;
-  s.name = "vit_mini_patch4_28";
-  s.depth = 1;
-  s.embed_dim = 16;
-  s.num_heads = 2;
-  return build_model(s, 3, 1);
-}
+ModelPtr mini() { return testing::mini_vit(1, 16, 3); }
 
 }  // namespace
 
@@ -30,7 +24,8 @@ TEST_CASE("optimizer: no weight decay on 1-D parameters and biases and tokens", 
   for (const char* n : {"cls_token", "pos_embed", "patch_embed.proj.bias", "blocks.0.norm1.weight",
                         "blocks.0.attn.qkv.bias", "norm.bias", "head.bias"})
     CHECK(has(groups.no_decay_names, n));
-  for (const char* n : {"patch_embed.proj.weight", "blocks.0.attn.qkv.weight", "blocks.0.mlp.fc1.weight", "head.weight"})
+  for (const char* n :
+       {"patch_embed.proj.weight", "blocks.0.attn.qkv.weight", "blocks.0.mlp.fc1.weight", "head.weight"})
     CHECK(has(groups.decay_names, n));
   CHECK(groups.decay.size() + groups.no_decay.size() == model->parameters().size());
   CHECK(has(split_parameter_groups(*model, /*decay_pos_embed=*/true).decay_names, "pos_embed"));
@@ -108,7 +103,8 @@ TEST_CASE("ema: starts as a copy and follows ema = d ema + (1 - d) w", "[train][
     for (auto& t : p) t.add_(1.0);
   }
   ema.update(*model);
-  for (size_t i = 0; i < p.size(); ++i) CHECK(torch::allclose(e[i], 0.9 * before[i] + 0.1 * p[i], 1e-6, 1e-6));
+  for (size_t i = 0; i < p.size(); ++i)
+    CHECK(torch::allclose(e[i], 0.9 * before[i] + 0.1 * p[i], 1e-6, 1e-6));
   CHECK_FALSE(e[0].requires_grad());
 }
 

@@ -2,6 +2,7 @@
 // counters rewritten in place), checked on the CPU against its ordinary step().
 #include "catch.h"
 #include "core/config.h"
+#include "model_test_util.h"
 #include "models/channels_last.h"
 #include "models/registry.h"
 #include "models/single_thread.h"
@@ -12,14 +13,8 @@ using namespace softvit;
 
 namespace {
 
-ModelPtr tiny() {
-  ModelSection s;
-  s.name = "vit_mini_patch4_28";
-  s.depth = 1;
-  s.embed_dim = 16;
-  s.num_heads = 2;
-  return build_model(s, 3, 3);  // 3 channels: a 1-channel conv weight is channels-last already
-}
+// 3 channels: a 1-channel conv weight is channels-last already.
+ModelPtr tiny() { return testing::mini_vit(1, 16, 3, 3); }
 
 struct Twin {
   ModelPtr model;

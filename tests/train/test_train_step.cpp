@@ -2,6 +2,7 @@
 // with plain LibTorch calls, and the graphed step's fallbacks (CPU-only; see test_graphed_step_cuda).
 #include "catch.h"
 #include "core/config.h"
+#include "model_test_util.h"
 #include "models/registry.h"
 #include "models/single_thread.h"
 #include "train/graphed_step.h"
@@ -12,14 +13,7 @@ using namespace softvit;
 
 namespace {
 
-ModelPtr small_vit() {
-  ModelSection s;
-  s.name = "vit_mini_patch4_28";
-  s.depth = 2;
-  s.embed_dim = 32;
-  s.num_heads = 2;
-  return build_model(s, 5, 1);
-}
+ModelPtr small_vit() { return testing::mini_vit(2, 32, 5); }
 
 void copy_weights(torch::nn::Module& to, const torch::nn::Module& from) {
   torch::NoGradGuard no_grad;
