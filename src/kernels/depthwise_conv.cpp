@@ -4,14 +4,11 @@
 
 #include <torch/csrc/autograd/custom_function.h>
 
+#include "kernels/dtypes.h"
 #include "kernels/gaussian_kernel.h"
 
 namespace softvit::kernels {
 namespace {
-
-bool is_fp32_or_bf16(const at::Tensor& t) {
-  return t.scalar_type() == at::kFloat || t.scalar_type() == at::kBFloat16;
-}
 
 struct FusedDepthwiseFunction : torch::autograd::Function<FusedDepthwiseFunction> {
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& input,

@@ -8,12 +8,10 @@
 #include <cstdlib>
 #include <string>
 
+#include "kernels/dtypes.h"
+
 namespace softvit::kernels {
 namespace {
-
-bool is_fp32_or_bf16(const at::Tensor& t) {
-  return t.scalar_type() == at::kFloat || t.scalar_type() == at::kBFloat16;
-}
 
 struct FusedGaussianFunction : torch::autograd::Function<FusedGaussianFunction> {
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& q, const at::Tensor& k,
