@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The device call behind docs/benchmarks.md's GPU-speed tables: build; with DIST=1 (2 GPUs) the
 # data-parallel scaling on 1 and 2 GPUs; then on GPU 0: the fused kernels' checks, compute-sanitizer,
-# the GPU tests, then timings: DeiT-Tiny against timm, SOFT-Tiny (CUDA Graphs, channels-last,
-# reference kernels), the 1344 px point, a profile. With BREAST=1, BreastMNIST with SOFT from three
+# the GPU tests, then timings: DeiT-Tiny against timm, SOFT-Tiny (CUDA Graphs, channels-last, the
+# fused depthwise conv against cuDNN's), the 1344 px point, a profile. With BREAST=1, BreastMNIST with SOFT from three
 # seeds (each evaluated on test) on GPU 1, or on GPU 0 before the timings.
 # Usage on the GPU machine: [DIST=1] [BREAST=1] [SEEDS="3 4 5"] bash scripts/gpu_final.sh OUTDIR
 set -uo pipefail

@@ -2,7 +2,7 @@
 # The loader on the GPU host, in one call: softvit's train pipeline against PyTorch's DataLoader
 # (Pillow, torchvision) on the same generated JPEGs, then a DeiT-Tiny training run on 224 px JPEGs
 # whose log gives the share of step time spent waiting for the loader (docs/benchmarks.md).
-# Usage on the GPU machine, with .gpu carried: bash scripts/gpu_loader.sh OUTDIR [TRAIN_SECONDS]
+# Usage on the GPU machine, with .gpu carried: [COPIES=4] bash scripts/gpu_loader.sh OUTDIR [TRAIN_SECONDS]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-/tmp/gpu_loader}
@@ -20,12 +20,17 @@ stamp build | tee "$out/build.log"
   timeout 60 python3 scripts/bench_torch_loader.py "$jpg/all" --workers 16 --batch 128 --images 12000
 } > "$out/loader.txt" 2>&1
 
-# 10 classes of the generated images, one in 12 held out for validation (symlinks).
+# 10 classes of the generated images, one in 12 held out for validation (symlinks); the training
+# images linked COPIES times (default 4), so that an epoch has many more batches than workers.
 i=0
 for f in "$jpg"/all/*.jpg; do
-  split=train; [ $(( (i / 10) % 12 )) = 0 ] && split=val
-  mkdir -p "$jpg/$split/c$((i % 10))"
-  ln -sf "$f" "$jpg/$split/c$((i % 10))/"
+  if [ $(( (i / 10) % 12 )) = 0 ]; then
+    mkdir -p "$jpg/val/c$((i % 10))"
+    ln -sf "$f" "$jpg/val/c$((i % 10))/"
+  else
+    mkdir -p "$jpg/train/c$((i % 10))"
+    for copy in $(seq "${COPIES:-4}"); do ln -sf "$f" "$jpg/train/c$((i % 10))/copy${copy}_$(basename "$f")"; done
+  fi
   i=$((i + 1))
 done
 {
@@ -33,8 +38,8 @@ done
   timeout -s INT "${2:-100}" $B train --config configs/soft_tiny_imagenet.yaml --set model.name=deit_tiny \
     --set data.root=$jpg --set run.device=cuda --set train.batch_size=256 --set train.epochs=12 \
     --set 'data.train_transforms=["random_resized_crop(size=224)", "hflip(p=0.5)"]' \
-    --set data.mixup=0 --set data.cutmix=0 --set run.log_every=5 --set train.ema_decay=0 \
+    --set data.mixup=0 --set data.cutmix=0 --set run.log_every=10 --set train.ema_decay=0 \
     --set checkpoint.best_metric=val_top1 --set schedule.warmup_epochs=1 --output /tmp/deit_jpeg 2>&1 |
-    grep -E "epoch|finished|error" | cut -c1-200 | tail -30
+    grep -E "epoch|finished|error" | cut -c1-200 | tail -60
   stamp done
 } > "$out/deit_jpeg.txt" 2>&1
