@@ -2,12 +2,12 @@
 // one-line errors of bad input.
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 #include <chrono>
 #include <thread>
@@ -45,7 +45,8 @@ std::string small_config(const TempDir& dir) {
 TEST_CASE("cli: train writes the run folder and eval reads its checkpoint", "[cli]") {
   TempDir dir;
   const std::string out = dir.path("run");
-  const Output train = run("train --config " + small_config(dir) + " --output " + out + " --set optim.lr=3e-3");
+  const Output train =
+      run("train --config " + small_config(dir) + " --output " + out + " --set optim.lr=3e-3");
   INFO(train.text);
   REQUIRE(train.status == 0);
   CHECK(train.text.find("img/s") != std::string::npos);
@@ -123,8 +124,9 @@ TEST_CASE("cli: bad input ends in one error line and a non-zero exit", "[cli]") 
   // A checkpoint from another model, evaluated with a config that asks for a deeper one.
   const std::string out = dir.path("run");
   REQUIRE(run("train --config " + config + " --output " + out + " --set train.epochs=1").status == 0);
-  one_error(run("eval --checkpoint " + out + "/checkpoints/last.pt --config " + config + " --set model.depth=3"),
-            "blocks.2");
+  one_error(
+      run("eval --checkpoint " + out + "/checkpoints/last.pt --config " + config + " --set model.depth=3"),
+      "blocks.2");
   one_error(run("eval --checkpoint " + dir.path("none.pt")), "none.pt");
 }
 
@@ -138,11 +140,12 @@ TEST_CASE("cli: config --defaults lists every option with its help", "[cli]") {
 TEST_CASE("cli: SIGINT saves and exits and --resume finishes the run", "[cli][resume]") {
   TempDir dir;
   const std::string out = dir.path("run");
-  const std::string config = dir.write("long.yaml",
-                                       "model: {name: vit_mini_patch4_28, depth: 2, embed_dim: 32, num_heads: 2}\n"
-                                       "data: {limit_train: 4096, limit_eval: 128}\n"
-                                       "train: {epochs: 2, batch_size: 32}\n"
-                                       "run: {log_every: 1, threads: 1}\n");
+  const std::string config =
+      dir.write("long.yaml",
+                "model: {name: vit_mini_patch4_28, depth: 2, embed_dim: 32, num_heads: 2}\n"
+                "data: {limit_train: 4096, limit_eval: 128}\n"
+                "train: {epochs: 2, batch_size: 32}\n"
+                "run: {log_every: 1, threads: 1}\n");
   std::fflush(stdout);  // or the child's freopen would print Catch's buffered output again
   const pid_t child = fork();
   REQUIRE(child >= 0);
@@ -150,7 +153,8 @@ TEST_CASE("cli: SIGINT saves and exits and --resume finishes the run", "[cli][re
     const std::string log = dir.path("train.out");
     freopen(log.c_str(), "w", stdout);
     freopen(log.c_str(), "a", stderr);
-    execl(SOFTVIT_BINARY, SOFTVIT_BINARY, "train", "--config", config.c_str(), "--output", out.c_str(), nullptr);
+    execl(SOFTVIT_BINARY, SOFTVIT_BINARY, "train", "--config", config.c_str(), "--output", out.c_str(),
+          nullptr);
     _exit(127);
   }
   // Wait for a few logged steps, then interrupt.

@@ -16,7 +16,8 @@ TEST_CASE("config: defaults come from the declared fields", "[config]") {
 
 TEST_CASE("config: values are read into typed fields", "[config]") {
   TempDir dir;
-  const auto file = dir.write("a.yaml", "model:\n  name: deit_tiny\n  depth: 6\noptim:\n  lr: 0.002\n  betas: [0.8, 0.9]\n");
+  const auto file = dir.write(
+      "a.yaml", "model:\n  name: deit_tiny\n  depth: 6\noptim:\n  lr: 0.002\n  betas: [0.8, 0.9]\n");
   const RunConfig c = load_config(file);
   CHECK(c.model.name == "deit_tiny");
   CHECK(c.model.depth == 6);
@@ -59,7 +60,8 @@ TEST_CASE("config: a wrong type names the key and the expected type", "[config]"
 TEST_CASE("config: --set overrides any key after the file", "[config]") {
   TempDir dir;
   const auto file = dir.write("a.yaml", "model:\n  depth: 6\n");
-  const RunConfig c = load_config(file, {"model.depth=3", "data.mean=[0.5]", "data.std=[0.25]", "run.device=cpu"});
+  const RunConfig c =
+      load_config(file, {"model.depth=3", "data.mean=[0.5]", "data.std=[0.25]", "run.device=cpu"});
   CHECK(c.model.depth == 3);
   CHECK(c.data.mean == std::vector<double>{0.5});
   CHECK_THROWS_AS(load_config(file, {"model.depht=3"}), ConfigError);

@@ -97,7 +97,8 @@ TEST_CASE("evaluate: macro AUROC from the kept probabilities", "[eval][auroc]") 
   // Three classes: class 2 never occurs, so its AUC is undefined and left out of the mean; the
   // scores separate classes 0 and 1 perfectly.
   EvalAccumulator three(3);
-  three.add(torch::tensor({{3.0, 0.0, 0.0}, {0.0, 3.0, 0.0}, {2.0, 0.0, 1.0}}), torch::tensor({0, 1, 0}, torch::kInt64));
+  three.add(torch::tensor({{3.0, 0.0, 0.0}, {0.0, 3.0, 0.0}, {2.0, 0.0, 1.0}}),
+            torch::tensor({0, 1, 0}, torch::kInt64));
   CHECK(macro_auroc(three.result()).value() == Approx(1.0));
 
   EvalAccumulator one_class(2);

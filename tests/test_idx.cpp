@@ -2,11 +2,11 @@
 // with gzip and plain byte sums) and against malformed files made here.
 #include <zlib.h>
 
+#include <opencv2/core.hpp>
 #include "catch.h"
 #include "core/error.h"
-#include "data/sources/make_source.h"
-#include <opencv2/core.hpp>
 #include "data/idx.h"
+#include "data/sources/make_source.h"
 #include "test_util.h"
 
 using namespace softvit;
@@ -77,20 +77,24 @@ TEST_CASE("idx: a split is a source with balanced classes and Fashion-MNIST name
 
 TEST_CASE("idx: missing or foreign or truncated files are errors that name the file", "[data][idx]") {
   TempDir dir;
-  CHECK_THROWS_WITH(read_idx(dir.path("none.gz")), Catch::Contains("none.gz") && Catch::Contains("does not exist"));
+  CHECK_THROWS_WITH(read_idx(dir.path("none.gz")),
+                    Catch::Contains("none.gz") && Catch::Contains("does not exist"));
 
   dir.write("text.idx", "hello, world");
-  CHECK_THROWS_WITH(read_idx(dir.path("text.idx")), Catch::Contains("text.idx") && Catch::Contains("not an IDX"));
+  CHECK_THROWS_WITH(read_idx(dir.path("text.idx")),
+                    Catch::Contains("text.idx") && Catch::Contains("not an IDX"));
 
   const std::string good = idx_bytes({3, 2, 2}, 12);
   dir.write("good.idx", good);
   CHECK(read_idx(dir.path("good.idx")).data.size() == 12);
 
   dir.write("short.idx", good.substr(0, good.size() - 5));
-  CHECK_THROWS_WITH(read_idx(dir.path("short.idx")), Catch::Contains("short.idx") && Catch::Contains("truncated"));
+  CHECK_THROWS_WITH(read_idx(dir.path("short.idx")),
+                    Catch::Contains("short.idx") && Catch::Contains("truncated"));
 
   write_gz(dir.path("short.gz"), good.substr(0, good.size() - 5));
-  CHECK_THROWS_WITH(read_idx(dir.path("short.gz")), Catch::Contains("short.gz") && Catch::Contains("truncated"));
+  CHECK_THROWS_WITH(read_idx(dir.path("short.gz")),
+                    Catch::Contains("short.gz") && Catch::Contains("truncated"));
 
   // A gzip stream cut in the middle: zlib itself reports the damage.
   write_gz(dir.path("full.gz"), idx_bytes({1000, 28, 28}, 1000 * 784));
@@ -105,7 +109,8 @@ TEST_CASE("idx: a dataset folder without the split's files is an error naming th
   TempDir dir;
   DataSection data;
   data.root = dir.path("absent");
-  CHECK_THROWS_WITH(make_source(data, "train"), Catch::Contains("absent") && Catch::Contains("does not exist"));
+  CHECK_THROWS_WITH(make_source(data, "train"),
+                    Catch::Contains("absent") && Catch::Contains("does not exist"));
   data.root = dir.root.string();
   CHECK_THROWS_WITH(make_source(data, "train"), Catch::Contains("train-images-idx3-ubyte"));
 }

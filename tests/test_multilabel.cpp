@@ -46,22 +46,25 @@ TEST_CASE("multi-label: a CSV of findings trains with one sigmoid per label and 
           "[train][multilabel]") {
   TempDir dir;
   write_manifest(dir, 48);
-  const std::string config = dir.write(
-      "multi.yaml",
-      "model: {name: vit_mini_patch4_28, depth: 1, embed_dim: 32, num_heads: 2}\n"
-      "data: {source: csv, root: " + dir.root.string() + ", manifest: findings.csv, csv_path_column: file,\n"
-      "       csv_split_column: split, csv_label_columns: [red, green, blue], channels: 3,\n"
-      "       mean: [0.1], std: [0.2], val_split: val, test_split: test}\n"
-      "train: {epochs: 12, batch_size: 16, loss: bce}\n"
-      "optim: {lr: 0.003}\n"
-      "schedule: {warmup_epochs: 1}\n"
-      "run: {log_every: 100, threads: 1}\n");
+  const std::string config =
+      dir.write("multi.yaml",
+                "model: {name: vit_mini_patch4_28, depth: 1, embed_dim: 32, num_heads: 2}\n"
+                "data: {source: csv, root: " +
+                    dir.root.string() +
+                    ", manifest: findings.csv, csv_path_column: file,\n"
+                    "       csv_split_column: split, csv_label_columns: [red, green, blue], channels: 3,\n"
+                    "       mean: [0.1], std: [0.2], val_split: val, test_split: test}\n"
+                    "train: {epochs: 12, batch_size: 16, loss: bce}\n"
+                    "optim: {lr: 0.003}\n"
+                    "schedule: {warmup_epochs: 1}\n"
+                    "run: {log_every: 100, threads: 1}\n");
   const std::string out = dir.path("run");
   const auto train = run_softvit("train --config " + config + " --output " + out);
   INFO(train.text);
   REQUIRE(train.status == 0);
 
-  const auto eval = run_softvit("eval --checkpoint " + out + "/checkpoints/best.pt --output " + dir.path("m.json"));
+  const auto eval =
+      run_softvit("eval --checkpoint " + out + "/checkpoints/best.pt --output " + dir.path("m.json"));
   INFO(eval.text);
   REQUIRE(eval.status == 0);
   std::ifstream in(dir.path("m.json"));
@@ -77,7 +80,8 @@ TEST_CASE("multi-label: a CSV of findings trains with one sigmoid per label and 
   CHECK(m["accuracy"].get<double>() > 0.8);  // labels right at the 0.5 threshold
 
   // The wrong loss for the labels is a one-line error naming the key, not a shape error.
-  const auto wrong = run_softvit("train --config " + config + " --output " + dir.path("wrong") + " --set train.loss=ce");
+  const auto wrong =
+      run_softvit("train --config " + config + " --output " + dir.path("wrong") + " --set train.loss=ce");
   CHECK(wrong.status != 0);
   CHECK(wrong.text.find("train.loss") != std::string::npos);
   CHECK(wrong.text.find("multi-label") != std::string::npos);

@@ -14,11 +14,11 @@ TEST_CASE("schedule: linear warm-up then cosine to the floor", "[train][schedule
   s.total_steps = 110;
   CHECK(s.at(0) == Approx(1e-6));
   CHECK(s.at(5) == Approx(1e-6 + 0.5 * (1e-3 - 1e-6)));
-  CHECK(s.at(10) == Approx(1e-3));                                   // peak right after warm-up
-  CHECK(s.at(60) == Approx(1e-5 + 0.5 * (1e-3 - 1e-5)));             // half-way: the mean
+  CHECK(s.at(10) == Approx(1e-3));                        // peak right after warm-up
+  CHECK(s.at(60) == Approx(1e-5 + 0.5 * (1e-3 - 1e-5)));  // half-way: the mean
   CHECK(s.at(35) == Approx(1e-5 + 0.5 * (1e-3 - 1e-5) * (1 + std::cos(M_PI * 0.25))));
   CHECK(s.at(110) == Approx(1e-5));
-  CHECK(s.at(500) == Approx(1e-5));                                  // never below the floor
+  CHECK(s.at(500) == Approx(1e-5));  // never below the floor
   for (int64_t step = 10; step < 110; ++step) CHECK(s.at(step + 1) <= s.at(step));
 }
 

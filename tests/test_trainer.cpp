@@ -25,7 +25,8 @@ namespace {
 
 RunConfig tiny_run(const std::string& out) {
   RunConfig c = parse_config(
-      "model: {name: vit_mini_patch4_28, depth: 1, embed_dim: 16, num_heads: 2, drop_path: 0.1, drop_rate: 0.1}\n"
+      "model: {name: vit_mini_patch4_28, depth: 1, embed_dim: 16, num_heads: 2, drop_path: 0.1, drop_rate: "
+      "0.1}\n"
       "data: {limit_train: 256, limit_eval: 64, pad_crop: 2, hflip: 0.5}\n"
       "train: {epochs: 3, batch_size: 32, ema_decay: 0.9}\n"
       "schedule: {warmup_epochs: 0.5}\n"
@@ -144,7 +145,8 @@ TEST_CASE("trainer: a NaN loss stops with the step and keeps the last good check
   // Resume into a second epoch with a learning rate that blows the weights up.
   TrainOptions resume;
   resume.resume = true;
-  auto blow_up = run_config_of(dir.path("nan"), {"train.epochs=2", "optim.lr=1e30", "schedule.warmup_epochs=0"});
+  auto blow_up =
+      run_config_of(dir.path("nan"), {"train.epochs=2", "optim.lr=1e30", "schedule.warmup_epochs=0"});
   try {
     train(blow_up, resume);
     FAIL("no error for a NaN loss");
@@ -184,7 +186,8 @@ TEST_CASE("checkpoint: a writer killed at any moment leaves a loadable checkpoin
   }
 }
 
-TEST_CASE("trainer: the run log reports the share of step time spent waiting for data", "[train][data_wait]") {
+TEST_CASE("trainer: the run log reports the share of step time spent waiting for data",
+          "[train][data_wait]") {
   TempDir dir;
   auto config = tiny_run(dir.path("run"));
   config.train.epochs = 1;

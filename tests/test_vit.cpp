@@ -1,8 +1,8 @@
 #include "catch.h"
 #include "core/config.h"
 #include "core/error.h"
-#include "models/registry.h"
 #include "models/attention/softmax.h"
+#include "models/registry.h"
 #include "models/vit.h"
 
 using namespace softvit;

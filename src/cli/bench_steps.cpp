@@ -28,8 +28,8 @@ struct Args {
 
 // One table row: a model built fresh, so that each row starts from the same memory. Under the
 // launcher every rank runs it; rank 0 prints the row with the aggregate throughput.
-void bench_row(const Args& a, const std::string& mode, int64_t px, bool cuda_graph, const std::string& profile,
-               dist::DataParallel& dp, nlohmann::json& rows) {
+void bench_row(const Args& a, const std::string& mode, int64_t px, bool cuda_graph,
+               const std::string& profile, dist::DataParallel& dp, nlohmann::json& rows) {
   RunConfig config = parse_config("{}", "bench", a.overrides);
   config.model.name = a.model;
   config.model.num_classes = static_cast<int>(a.classes);
@@ -63,26 +63,37 @@ void bench_row(const Args& a, const std::string& mode, int64_t px, bool cuda_gra
   for (double v : per_rank) r.img_s += v;
   if (!dp.is_main()) return;
   std::string step = "-";  // train: how the steps ran (a graph request may fall back to eager)
-  if (mode == "train") step = (r.out_of_memory ? cuda_graph : r.step_kind == "cuda_graph") ? "graph" : "eager";
+  if (mode == "train")
+    step = (r.out_of_memory ? cuda_graph : r.step_kind == "cuda_graph") ? "graph" : "eager";
   if (r.out_of_memory)
-    std::printf("%-6s %-16s %5lld %6lld %6s %-6s %10s %10s %9s\n", mode.c_str(), a.model.c_str(), (long long)px,
-                (long long)a.batch, a.precision.c_str(), step.c_str(), "OOM", "-", "-");
+    std::printf("%-6s %-16s %5lld %6lld %6s %-6s %10s %10s %9s\n", mode.c_str(), a.model.c_str(),
+                (long long)px, (long long)a.batch, a.precision.c_str(), step.c_str(), "OOM", "-", "-");
   else
     std::printf("%-6s %-16s %5lld %6lld %6s %-6s %10.1f %10.2f %9.2f\n", mode.c_str(), a.model.c_str(),
                 (long long)px, (long long)a.batch, a.precision.c_str(), step.c_str(), r.img_s, r.ms_per_step,
                 r.peak_gib);
   if (dp.active()) {
     std::string ranks;
-    for (size_t i = 0; i < per_rank.size(); ++i) ranks += cat(i ? ", " : "", "rank ", i, " ", fixed(per_rank[i], 1));
-    std::printf("  %d ranks: %s img/s; aggregate %.1f img/s (global batch %lld)\n", dp.world_size(), ranks.c_str(),
-                r.img_s, static_cast<long long>(a.batch * dp.world_size()));
+    for (size_t i = 0; i < per_rank.size(); ++i)
+      ranks += cat(i ? ", " : "", "rank ", i, " ", fixed(per_rank[i], 1));
+    std::printf("  %d ranks: %s img/s; aggregate %.1f img/s (global batch %lld)\n", dp.world_size(),
+                ranks.c_str(), r.img_s, static_cast<long long>(a.batch * dp.world_size()));
   }
   if (!r.profile.empty()) std::printf("%s", r.profile.c_str());
   std::fflush(stdout);
-  rows.push_back({{"mode", mode}, {"model", a.model}, {"img_size", px}, {"batch", a.batch},
-                  {"precision", a.precision}, {"device", o.device}, {"step", step},
-                  {"channels_last", a.channels_last}, {"world_size", dp.world_size()}, {"per_rank_img_s", per_rank},
-                  {"img_s", r.img_s}, {"ms_per_step", r.ms_per_step}, {"peak_gib", r.peak_gib},
+  rows.push_back({{"mode", mode},
+                  {"model", a.model},
+                  {"img_size", px},
+                  {"batch", a.batch},
+                  {"precision", a.precision},
+                  {"device", o.device},
+                  {"step", step},
+                  {"channels_last", a.channels_last},
+                  {"world_size", dp.world_size()},
+                  {"per_rank_img_s", per_rank},
+                  {"img_s", r.img_s},
+                  {"ms_per_step", r.ms_per_step},
+                  {"peak_gib", r.peak_gib},
                   {"oom", r.out_of_memory}});
 }
 
@@ -126,7 +137,8 @@ void add_steps_command(CLI::App& bench, const std::string& mode, const std::stri
   cmd->add_option("--classes", args->classes, "classes of the head");
   cmd->add_flag("--channels-last", args->channels_last, "conv weights and images in channels-last layout");
   if (mode == "train")
-    cmd->add_flag("--cuda-graph", args->cuda_graph, "also time the step replayed as a CUDA graph (a second row)");
+    cmd->add_flag("--cuda-graph", args->cuda_graph,
+                  "also time the step replayed as a CUDA graph (a second row)");
   cmd->add_option("--set", args->overrides, "model overrides, e.g. model.attention=soft (repeatable)");
   cmd->add_option("--json", args->json, "also write the rows as JSON here");
   cmd->add_option("--profile", args->profile,

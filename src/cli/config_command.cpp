@@ -20,9 +20,9 @@ void add_config_command(CLI::App& app) {
   cmd->callback([args] {
     if (args->config.empty()) {
       RunConfig defaults_only;
-      std::cout << to_yaml(args->overrides.empty() ? defaults_only
-                                                   : parse_config("{}", "defaults", args->overrides),
-                           /*with_help=*/true);
+      std::cout << to_yaml(
+          args->overrides.empty() ? defaults_only : parse_config("{}", "defaults", args->overrides),
+          /*with_help=*/true);
     } else {
       std::cout << to_yaml(load_config(args->config, args->overrides), /*with_help=*/true);
     }

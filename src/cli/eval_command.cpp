@@ -91,9 +91,8 @@ void add_eval_command(CLI::App& app) {
     const auto classes = static_cast<int64_t>(info.classes.size());
     ModelPtr model = build_model(config.model, classes, loader->channels());
     // best.pt of a run ranked by an EMA metric is best for its EMA weights: evaluate those.
-    const bool use_ema =
-        args->weights == "ema" ||
-        (args->weights == "auto" && info.has_ema && config.checkpoint.best_metric.rfind("ema_", 0) == 0);
+    const bool use_ema = args->weights == "ema" || (args->weights == "auto" && info.has_ema &&
+                                                    config.checkpoint.best_metric.rfind("ema_", 0) == 0);
     if (use_ema) {
       ModelPtr raw = build_model(config.model, classes, loader->channels());
       load_checkpoint(args->checkpoint, *raw, nullptr, model.get());
@@ -108,8 +107,12 @@ void add_eval_command(CLI::App& app) {
     eval_options.class_names = info.classes;
     const EvalResult r = evaluate(*model, *loader, device, eval_options);
 
-    nlohmann::json out = {{"checkpoint", args->checkpoint}, {"model", model->name()}, {"split", split},
-                          {"classes", info.classes},        {"loss", r.loss},         {"seconds", r.seconds},
+    nlohmann::json out = {{"checkpoint", args->checkpoint},
+                          {"model", model->name()},
+                          {"split", split},
+                          {"classes", info.classes},
+                          {"loss", r.loss},
+                          {"seconds", r.seconds},
                           {"weights", use_ema ? "ema" : "model"}};
     out.update(to_json(*r.metrics));
     log::info(summary_line(model->name(), split, r));

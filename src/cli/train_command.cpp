@@ -25,7 +25,8 @@ void add_train_command(CLI::App& app) {
                      ->excludes(config);
   cmd->add_option("--set", args->overrides, "override an option: key=value (repeatable)");
   cmd->add_option("-o,--output", args->output, "run folder (overrides run.output)")->excludes(resume);
-  cmd->add_option("--init-from", args->init_from, "start from these weights, .safetensors or .pt (sets model.init_from)")
+  cmd->add_option("--init-from", args->init_from,
+                  "start from these weights, .safetensors or .pt (sets model.init_from)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--stop-after-steps", args->stop_after_steps,
                   "save and stop after this many optimizer steps in total (resume later)");
@@ -46,7 +47,7 @@ void add_train_command(CLI::App& app) {
     const TrainResult result = train(config, options);
     if (dist::dist_env().rank == 0)  // rank 0 writes the run folder
       std::cout << "results: " << result.run_dir
-              << " (config.yaml, train.log, metrics.jsonl, summary.csv, checkpoints/)\n";
+                << " (config.yaml, train.log, metrics.jsonl, summary.csv, checkpoints/)\n";
     if (result.stopped_early && result.stop_reason.rfind("signal", 0) == 0) std::exit(130);
   });
 }

@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 void write_file_atomic(const std::string& path, const void* data, size_t size) {
   const fs::path target(path);
   const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string temp = (folder / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()))).string();
+  const std::string temp =
+      (folder / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()))).string();
   auto fail = [&](const char* what) {
     const std::string reason = std::strerror(errno);
     ::unlink(temp.c_str());

@@ -44,8 +44,7 @@ YAML::Node parse_yaml(const std::string& text, const std::string& origin) {
 void collect(const YAML::Node& root, const std::string& origin, const fs::path& base_dir,
              std::set<std::string>& open_files, std::vector<Setting>& out);
 
-void collect_file(const fs::path& path, std::set<std::string>& open_files,
-                  std::vector<Setting>& out) {
+void collect_file(const fs::path& path, std::set<std::string>& open_files, std::vector<Setting>& out) {
   std::ifstream in(path);
   if (!in) throw ConfigError(cat("cannot read config file '", path.string(), "'"));
   const std::string canonical = fs::weakly_canonical(path).string();
@@ -53,8 +52,7 @@ void collect_file(const fs::path& path, std::set<std::string>& open_files,
     throw ConfigError(cat("config file '", path.string(), "' includes itself"));
   std::stringstream text;
   text << in.rdbuf();
-  collect(parse_yaml(text.str(), path.string()), path.string(), path.parent_path(), open_files,
-          out);
+  collect(parse_yaml(text.str(), path.string()), path.string(), path.parent_path(), open_files, out);
   open_files.erase(canonical);
 }
 
@@ -97,8 +95,7 @@ void apply(RunConfig& config, const Setting& setting) {
 Setting parse_override(const std::string& text) {
   const auto eq = text.find('=');
   const std::string where = "--set " + text;
-  if (eq == std::string::npos || eq == 0)
-    throw ConfigError(cat(where, ": expected key=value"));
+  if (eq == std::string::npos || eq == 0) throw ConfigError(cat(where, ": expected key=value"));
   const std::string key = text.substr(0, eq);
   const std::string value = text.substr(eq + 1);
   YAML::Node node = value.empty() ? YAML::Node(YAML::NodeType::Null) : parse_yaml(value, where);
@@ -173,7 +170,8 @@ void validate(const RunConfig& c) {
   if (c.train.loss != "ce" && c.train.loss != "bce") fail("train.loss", "must be ce or bce");
   if (c.train.class_weighting != "none" && c.train.class_weighting != "inverse_frequency")
     fail("train.class_weighting", "must be none or inverse_frequency");
-  if (c.train.precision != "fp32" && c.train.precision != "bf16") fail("train.precision", "must be fp32 or bf16");
+  if (c.train.precision != "fp32" && c.train.precision != "bf16")
+    fail("train.precision", "must be fp32 or bf16");
   if (c.train.ema_decay < 0 || c.train.ema_decay >= 1) fail("train.ema_decay", "must be in [0, 1)");
   if (c.train.early_stop_patience < 0) fail("train.early_stop_patience", "must not be negative");
   if (c.optim.lr_base_batch < 0) fail("optim.lr_base_batch", "must not be negative");
@@ -182,7 +180,8 @@ void validate(const RunConfig& c) {
     const bool known = m == "val_top1" || m == "val_loss" || m == "val_auroc" || m == "ema_val_top1" ||
                        m == "ema_val_loss" || m == "ema_val_auroc";
     if (!known)
-      fail("checkpoint.best_metric", "must be val_top1, val_loss, val_auroc or their ema_ forms (ema_val_top1, ...)");
+      fail("checkpoint.best_metric",
+           "must be val_top1, val_loss, val_auroc or their ema_ forms (ema_val_top1, ...)");
     if (m.rfind("ema_", 0) == 0 && c.train.ema_decay == 0)
       fail("checkpoint.best_metric", "'" + m + "' needs train.ema_decay > 0");
   }
@@ -193,7 +192,8 @@ void validate(const RunConfig& c) {
     if (s <= 0) fail("data.std", "values must be positive");
   if (c.data.hflip < 0 || c.data.hflip > 1) fail("data.hflip", "must be a probability in [0, 1]");
   if (c.data.pad_crop < 0) fail("data.pad_crop", "must not be negative");
-  auto one_of = [&](const std::string& key, const std::string& value, std::initializer_list<const char*> allowed) {
+  auto one_of = [&](const std::string& key, const std::string& value,
+                    std::initializer_list<const char*> allowed) {
     for (const char* a : allowed)
       if (value == a) return;
     std::string list;
@@ -204,12 +204,14 @@ void validate(const RunConfig& c) {
   one_of("data.scale_16bit", c.data.scale_16bit, {"full", "minmax"});
   one_of("data.sampler", c.data.sampler, {"random", "balanced", "repeated"});
   one_of("data.on_error", c.data.on_error, {"stop", "skip"});
-  if (c.data.channels != 0 && c.data.channels != 1 && c.data.channels != 3) fail("data.channels", "must be 0, 1 or 3");
+  if (c.data.channels != 0 && c.data.channels != 1 && c.data.channels != 3)
+    fail("data.channels", "must be 0, 1 or 3");
   if (c.data.workers < 0) fail("data.workers", "must not be negative");
   if (c.data.prefetch < 0) fail("data.prefetch", "must not be negative");
   if (c.data.repeats < 1) fail("data.repeats", "must be at least 1");
   if (c.data.mixup < 0 || c.data.cutmix < 0) fail("data.mixup", "alphas must not be negative");
-  if (c.data.mixup_prob < 0 || c.data.mixup_prob > 1) fail("data.mixup_prob", "must be a probability in [0, 1]");
+  if (c.data.mixup_prob < 0 || c.data.mixup_prob > 1)
+    fail("data.mixup_prob", "must be a probability in [0, 1]");
   if (c.data.mixup_switch_prob < 0 || c.data.mixup_switch_prob > 1)
     fail("data.mixup_switch_prob", "must be a probability in [0, 1]");
   if (c.data.synthetic_samples < 1 || c.data.synthetic_size < 1 || c.data.synthetic_classes < 1)

@@ -8,11 +8,11 @@
 namespace softvit {
 
 struct RunSection {
-  std::string output = "";       // run folder; empty: runs/<config name>
+  std::string output = "";  // run folder; empty: runs/<config name>
   int seed = 0;
-  std::string device = "cpu";    // cpu | cuda | cuda:N
-  int threads = 0;               // intra-op threads; 0: all cores
-  int log_every = 50;            // steps between progress lines
+  std::string device = "cpu";  // cpu | cuda | cuda:N
+  int threads = 0;             // intra-op threads; 0: all cores
+  int log_every = 50;          // steps between progress lines
   std::string log_level = "info";
 };
 
@@ -32,8 +32,8 @@ struct ModelSection {
   // Starting weights (fine-tuning): a .safetensors file or a .pt (softvit checkpoint or torch
   // state dict); empty: random init.
   std::string init_from = "";
-  bool init_strict = true;                     // missing, unexpected or misshaped tensors are errors
-  std::vector<std::string> init_skip = {};     // tensor names or module paths not loaded, e.g. [head]
+  bool init_strict = true;                  // missing, unexpected or misshaped tensors are errors
+  std::vector<std::string> init_skip = {};  // tensor names or module paths not loaded, e.g. [head]
   // Pyramid (soft_*) sizes per stage; empty keeps the model's own.
   std::vector<int> dims = {};
   std::vector<int> depths = {};
@@ -57,12 +57,12 @@ struct DataSection {
   std::string val_split = "test";
   std::string test_split = "test";
   std::vector<std::string> classes = {};  // empty: the source's own names
-  int limit_train = 0;  // use only the first N training samples; 0: all
+  int limit_train = 0;                    // use only the first N training samples; 0: all
   int limit_eval = 0;
   std::vector<double> mean = {0.2860};
   std::vector<double> std = {0.3530};
-  int pad_crop = 0;     // random crop after zero padding by this many pixels (train)
-  double hflip = 0.0;   // probability of a horizontal flip (train)
+  int pad_crop = 0;    // random crop after zero padding by this many pixels (train)
+  double hflip = 0.0;  // probability of a horizontal flip (train)
   // csv source
   std::string manifest = "";  // CSV file, relative to root; "{split}" is replaced by the split
   std::string csv_path_column = "path";
@@ -74,9 +74,9 @@ struct DataSection {
   int synthetic_size = 32;
   int synthetic_classes = 10;
   // decoding
-  int channels = 0;                   // 1 | 3; 0: the source's own (gray for idx/npz gray)
-  std::string scale_16bit = "full";   // full | minmax
-  bool roi_decode = true;             // JPEG: decode only the random crop's region (libjpeg)
+  int channels = 0;                  // 1 | 3; 0: the source's own (gray for idx/npz gray)
+  std::string scale_16bit = "full";  // full | minmax
+  bool roi_decode = true;            // JPEG: decode only the random crop's region (libjpeg)
   // transforms: lists of "name(key=value, ...)"; empty train list: pad_crop/hflip above
   std::vector<std::string> train_transforms = {};
   std::vector<std::string> eval_transforms = {};
@@ -85,8 +85,8 @@ struct DataSection {
   double mixup_prob = 1.0;
   double mixup_switch_prob = 0.5;
   // loader
-  int workers = 0;   // worker threads; 0: all cores
-  int prefetch = 0;  // whole batches prepared ahead; 0: two per worker
+  int workers = 0;                 // worker threads; 0: all cores
+  int prefetch = 0;                // whole batches prepared ahead; 0: two per worker
   std::string sampler = "random";  // random | balanced | repeated (train)
   int repeats = 3;                 // repeated augmentation: copies of each image per epoch
   std::string on_error = "stop";   // stop | skip
@@ -126,7 +126,7 @@ struct OptimSection {
 };
 
 struct ScheduleSection {
-  std::string name = "cosine";  // cosine | step | constant
+  std::string name = "cosine";            // cosine | step | constant
   std::vector<double> decay_epochs = {};  // step: epochs at which lr is multiplied by decay_rate
   double decay_rate = 0.1;
   double warmup_epochs = 1.0;
@@ -135,9 +135,9 @@ struct ScheduleSection {
 };
 
 struct EvalSection {
-  double threshold = 0.5;   // score >= threshold calls a sample positive (sensitivity, specificity)
-  int positive_class = 1;   // binary tasks: index of the positive class
-  int bootstrap = 1000;     // bootstrap resamples for the 95% intervals; 0: none
+  double threshold = 0.5;  // score >= threshold calls a sample positive (sensitivity, specificity)
+  int positive_class = 1;  // binary tasks: index of the positive class
+  int bootstrap = 1000;    // bootstrap resamples for the 95% intervals; 0: none
   int bootstrap_seed = 0;
   int ece_bins = 15;
 };

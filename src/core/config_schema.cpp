@@ -17,8 +17,8 @@ std::string shown(const YAML::Node& node) {
   return "nothing";
 }
 
-[[noreturn]] void wrong_type(const YAML::Node& node, const std::string& key,
-                             const std::string& where, const std::string& expected) {
+[[noreturn]] void wrong_type(const YAML::Node& node, const std::string& key, const std::string& where,
+                             const std::string& expected) {
   throw ConfigError(cat(where, ": option '", key, "' expects ", expected, ", got ", shown(node)));
 }
 
@@ -65,27 +65,40 @@ YAML::Node to_node<std::vector<double>>(const std::vector<double>& values) {
 }
 
 template <>
-std::string type_name<int>() { return "int"; }
+std::string type_name<int>() {
+  return "int";
+}
 template <>
-std::string type_name<double>() { return "float"; }
+std::string type_name<double>() {
+  return "float";
+}
 template <>
-std::string type_name<bool>() { return "bool"; }
+std::string type_name<bool>() {
+  return "bool";
+}
 template <>
-std::string type_name<std::string>() { return "string"; }
+std::string type_name<std::string>() {
+  return "string";
+}
 template <>
-std::string type_name<std::vector<int>>() { return "list of int"; }
+std::string type_name<std::vector<int>>() {
+  return "list of int";
+}
 template <>
-std::string type_name<std::vector<double>>() { return "list of float"; }
+std::string type_name<std::vector<double>>() {
+  return "list of float";
+}
 template <>
-std::string type_name<std::vector<std::string>>() { return "list of string"; }
+std::string type_name<std::vector<std::string>>() {
+  return "list of string";
+}
 
 template <>
 int convert_option<int>(const YAML::Node& node, const std::string& key, const std::string& where) {
   return scalar<int>(node, key, where, "an integer");
 }
 template <>
-double convert_option<double>(const YAML::Node& node, const std::string& key,
-                              const std::string& where) {
+double convert_option<double>(const YAML::Node& node, const std::string& key, const std::string& where) {
   const auto& text = node.IsScalar() ? node.Scalar() : std::string();
   if (text == ".inf" || text == "-.inf" || text == ".nan") wrong_type(node, key, where, "a finite number");
   return scalar<double>(node, key, where, "a number");
@@ -106,8 +119,7 @@ std::vector<int> convert_option<std::vector<int>>(const YAML::Node& node, const 
   return sequence<int>(node, key, where);
 }
 template <>
-std::vector<double> convert_option<std::vector<double>>(const YAML::Node& node,
-                                                        const std::string& key,
+std::vector<double> convert_option<std::vector<double>>(const YAML::Node& node, const std::string& key,
                                                         const std::string& where) {
   return sequence<double>(node, key, where);
 }

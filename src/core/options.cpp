@@ -4,8 +4,10 @@
 namespace softvit {
 namespace {
 
+// clang-format off
 #define SOFTVIT_OPTION(path, help) \
   s.add(#path, [](RunConfig & c) -> auto& { return c.path; }, help)
+// clang-format on
 
 Schema build_schema() {
   Schema s;
@@ -68,8 +70,10 @@ Schema build_schema() {
   SOFTVIT_OPTION(data.roi_decode,
                  "JPEG: decode only the region a crop keeps, scaled in the DCT domain to no less than the "
                  "crop's output size (faster); false: decode whole images");
-  SOFTVIT_OPTION(data.train_transforms, "train transforms, e.g. [\"random_resized_crop(size=224)\", \"hflip(p=0.5)\"]");
-  SOFTVIT_OPTION(data.eval_transforms, "eval transforms, e.g. [\"resize(size=256)\", \"center_crop(size=224)\"]");
+  SOFTVIT_OPTION(data.train_transforms,
+                 "train transforms, e.g. [\"random_resized_crop(size=224)\", \"hflip(p=0.5)\"]");
+  SOFTVIT_OPTION(data.eval_transforms,
+                 "eval transforms, e.g. [\"resize(size=256)\", \"center_crop(size=224)\"]");
   SOFTVIT_OPTION(data.mixup, "train: mixup Beta alpha; 0: off");
   SOFTVIT_OPTION(data.cutmix, "train: cutmix Beta alpha; 0: off");
   SOFTVIT_OPTION(data.mixup_prob, "train: probability of mixing a batch");
@@ -91,18 +95,22 @@ Schema build_schema() {
   SOFTVIT_OPTION(train.clip_grad, "clip gradients to this global norm; 0: off");
   SOFTVIT_OPTION(train.precision, "fp32 | bf16 (autocast on CUDA; weights stay fp32)");
   SOFTVIT_OPTION(train.ema_decay, "decay of the weight EMA evaluated beside the model; 0: off");
-  SOFTVIT_OPTION(train.early_stop_patience, "stop after this many epochs without a better best metric; 0: off");
+  SOFTVIT_OPTION(train.early_stop_patience,
+                 "stop after this many epochs without a better best metric; 0: off");
   SOFTVIT_OPTION(train.cuda_graph, "CUDA: replay each training step as one CUDA graph (accum_steps 1)");
   SOFTVIT_OPTION(train.channels_last, "CUDA: conv weights and input batches in channels-last layout");
 
-  SOFTVIT_OPTION(checkpoint.best_metric, "metric of best.pt: val_top1 | val_loss | val_auroc (macro one-vs-rest) | ema_val_top1 | ema_val_loss | ema_val_auroc");
+  SOFTVIT_OPTION(checkpoint.best_metric,
+                 "metric of best.pt: val_top1 | val_loss | val_auroc (macro one-vs-rest) | ema_val_top1 | "
+                 "ema_val_loss | ema_val_auroc");
   SOFTVIT_OPTION(checkpoint.keep_top_k, "also keep the k best epochs as checkpoints/epoch_NNN.pt");
 
   SOFTVIT_OPTION(optim.name, "optimizer: adamw | sgd");
   SOFTVIT_OPTION(optim.lr, "peak learning rate (for optim.lr_base_batch images, if set)");
   SOFTVIT_OPTION(optim.lr_base_batch, "scale lr by global batch / this (e.g. 1024); 0: no scaling");
   SOFTVIT_OPTION(optim.decay_pos_embed, "apply weight decay to position embeddings");
-  SOFTVIT_OPTION(optim.fused, "AdamW through PyTorch's fused multi-tensor kernel (same maths, fewer launches)");
+  SOFTVIT_OPTION(optim.fused,
+                 "AdamW through PyTorch's fused multi-tensor kernel (same maths, fewer launches)");
   SOFTVIT_OPTION(optim.weight_decay, "decoupled weight decay (not on biases, norms, tokens)");
   SOFTVIT_OPTION(optim.betas, "AdamW betas; SGD uses the first as momentum");
   SOFTVIT_OPTION(optim.eps, "AdamW epsilon");
@@ -120,12 +128,15 @@ Schema build_schema() {
   SOFTVIT_OPTION(eval.bootstrap_seed, "softvit eval: seed of the bootstrap resampling");
   SOFTVIT_OPTION(eval.ece_bins, "softvit eval: equal-width confidence bins of the calibration error");
   SOFTVIT_OPTION(dist.backend, "several processes: auto (nccl on CUDA, gloo on the CPU) | nccl | gloo");
-  SOFTVIT_OPTION(dist.connect_timeout_s, "several processes: seconds to reach the store and every rank at the start");
+  SOFTVIT_OPTION(dist.connect_timeout_s,
+                 "several processes: seconds to reach the store and every rank at the start");
   SOFTVIT_OPTION(dist.timeout_s, "several processes: seconds one collective may take before the job ends");
   SOFTVIT_OPTION(dist.bucket_mb, "several processes: MiB per gradient all-reduce bucket");
-  SOFTVIT_OPTION(dist.find_unused_parameters, "several processes: allow parameters without a gradient in a step");
-  SOFTVIT_OPTION(dist.sync_batchnorm,
-                 "several processes: BatchNorm statistics over every process's batch (SyncBatchNorm; SOFT's conv stem)");
+  SOFTVIT_OPTION(dist.find_unused_parameters,
+                 "several processes: allow parameters without a gradient in a step");
+  SOFTVIT_OPTION(
+      dist.sync_batchnorm,
+      "several processes: BatchNorm statistics over every process's batch (SyncBatchNorm; SOFT's conv stem)");
   return s;
 }
 

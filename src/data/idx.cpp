@@ -44,7 +44,8 @@ IdxArray read_idx(const std::string& path) {
   if (magic[0] != 0 || magic[1] != 0)
     throw DataError(cat("'", path, "' is not an IDX file (bad magic number)"));
   if (magic[2] != 0x08)
-    throw DataError(cat("'", path, "' holds IDX type 0x", std::hex, int(magic[2]), ", only unsigned bytes (0x08) are supported"));
+    throw DataError(cat("'", path, "' holds IDX type 0x", std::hex, int(magic[2]),
+                        ", only unsigned bytes (0x08) are supported"));
   const int dims = magic[3];
   if (dims < 1 || dims > 4) throw DataError(cat("'", path, "' declares ", dims, " dimensions"));
 
@@ -61,7 +62,8 @@ IdxArray read_idx(const std::string& path) {
   array.data.resize(total);
   const size_t got = read_fully(file.get(), array.data.data(), total, path);
   if (got != total)
-    throw DataError(cat("'", path, "' is truncated: its header promises ", total, " bytes of data, the file has ", got));
+    throw DataError(
+        cat("'", path, "' is truncated: its header promises ", total, " bytes of data, the file has ", got));
   return array;
 }
 

@@ -104,8 +104,8 @@ cv::Rect scale_box(const cv::Rect& box, int eighths) {
 }
 
 // The decoding steps; libjpeg errors longjmp out of here back to decode_jpeg_region.
-void decode_rows(jpeg_decompress_struct& c, cv::Rect& box, int channels, const cv::Size& at_least, cv::Mat& out,
-                 JDIMENSION& x_start) {
+void decode_rows(jpeg_decompress_struct& c, cv::Rect& box, int channels, const cv::Size& at_least,
+                 cv::Mat& out, JDIMENSION& x_start) {
   const int eighths = at_least.empty() ? 8 : jpeg_scale_eighths(box.size(), at_least);
   jpeg_read_header(&c, TRUE);
   c.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_EXT_RGB;

@@ -75,7 +75,7 @@ class Loader : public BatchSource {
   SourcePtr source_;
   LoaderConfig options_;
   Pipeline pipeline_;
-  float lut_[3][256];  // per channel: byte -> normalised value
+  float lut_[3][256];                       // per channel: byte -> normalised value
   torch::Tensor device_mean_, device_std_;  // CUDA: 255 mean and 255 std, 1 x C x 1 x 1
 
   mutable std::mutex mutex_;

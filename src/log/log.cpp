@@ -17,10 +17,14 @@ std::shared_ptr<spdlog::sinks::sink> file_sink;
 
 spdlog::level::level_enum to_spdlog(Level level) {
   switch (level) {
-    case Level::debug: return spdlog::level::debug;
-    case Level::info: return spdlog::level::info;
-    case Level::warn: return spdlog::level::warn;
-    case Level::error: return spdlog::level::err;
+    case Level::debug:
+      return spdlog::level::debug;
+    case Level::info:
+      return spdlog::level::info;
+    case Level::warn:
+      return spdlog::level::warn;
+    case Level::error:
+      return spdlog::level::err;
   }
   return spdlog::level::info;
 }
@@ -40,9 +44,7 @@ spdlog::logger& get() {
 
 }  // namespace
 
-void init_console(Level console_level) {
-  get().sinks().front()->set_level(to_spdlog(console_level));
-}
+void init_console(Level console_level) { get().sinks().front()->set_level(to_spdlog(console_level)); }
 
 void add_file(const std::string& path) {
   close_file();

@@ -11,8 +11,7 @@ torch::Tensor DropPath::forward(const torch::Tensor& x) {
   return x * mask / keep;
 }
 
-Mlp::Mlp(int64_t dim, int64_t hidden, double p, bool tanh)
-    : tanh_gelu(tanh) {
+Mlp::Mlp(int64_t dim, int64_t hidden, double p, bool tanh) : tanh_gelu(tanh) {
   fc1 = register_module("fc1", Linear(dim, hidden));
   fc2 = register_module("fc2", Linear(hidden, dim));
   drop = register_module("drop", torch::nn::Dropout(p));

@@ -10,9 +10,9 @@ namespace softvit {
 
 struct ModelInfo {
   std::string name;
-  std::string family;       // "vit" (isotropic) or "pyramid" (SOFT backbones)
+  std::string family;  // "vit" (isotropic) or "pyramid" (SOFT backbones)
   std::string description;
-  int64_t img_size;         // the resolution it is declared at
+  int64_t img_size;  // the resolution it is declared at
   int64_t in_chans;
 };
 

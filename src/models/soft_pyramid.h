@@ -21,8 +21,8 @@
 
 #include "models/attention.h"
 #include "models/attention_registry.h"
-#include "models/linear.h"
 #include "models/layers.h"
+#include "models/linear.h"
 #include "models/model.h"
 #include "models/vit.h"
 

@@ -26,8 +26,9 @@ torch::Tensor SyncBatchNorm2dImpl::forward(const torch::Tensor& input) {
   const int64_t channels = input.size(1);
   // Statistics in float64: E[x^2] - E[x]^2 loses less, and they are only 3 x C numbers.
   const auto x = input.to(torch::kFloat64);
-  const auto local = torch::cat({x.sum({0, 2, 3}), (x * x).sum({0, 2, 3}),
-                                 torch::full({1}, static_cast<double>(input.numel() / channels), x.options())});
+  const auto local =
+      torch::cat({x.sum({0, 2, 3}), (x * x).sum({0, 2, 3}),
+                  torch::full({1}, static_cast<double>(input.numel() / channels), x.options())});
   const auto total = SumOverProcessesFn::apply(local, &sum_over_processes);
   const auto count = total[2 * channels].detach();
   const auto mean = total.narrow(0, 0, channels) / count;

@@ -20,7 +20,9 @@ VitBlock::VitBlock(const VitOptions& o, double path_rate) {
   attention.proj_drop = o.drop_rate;
   attn = register_module("attn", make_attention(o.attention, attention));
   norm2 = register_module("norm2", layer_norm(o.embed_dim));
-  mlp = register_module("mlp", std::make_shared<Mlp>(o.embed_dim, static_cast<int64_t>(o.embed_dim * o.mlp_ratio), o.drop_rate));
+  mlp = register_module(
+      "mlp",
+      std::make_shared<Mlp>(o.embed_dim, static_cast<int64_t>(o.embed_dim * o.mlp_ratio), o.drop_rate));
   drop_path1 = register_module("drop_path1", std::make_shared<DropPath>(path_rate));
   drop_path2 = register_module("drop_path2", std::make_shared<DropPath>(path_rate));
 }
@@ -37,8 +39,8 @@ VisionTransformer::VisionTransformer(VitOptions o) : options(std::move(o)) {
   const int64_t grid = op.img_size / op.patch_size;
   auto patch_embed = register_module("patch_embed", std::make_shared<torch::nn::Module>());
   patch_proj = patch_embed->register_module(
-      "proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(op.in_chans, op.embed_dim, op.patch_size)
-                                    .stride(op.patch_size)));
+      "proj", torch::nn::Conv2d(
+                  torch::nn::Conv2dOptions(op.in_chans, op.embed_dim, op.patch_size).stride(op.patch_size)));
   cls_token = register_parameter("cls_token", torch::zeros({1, 1, op.embed_dim}));
   pos_embed = register_parameter("pos_embed", torch::zeros({1, grid * grid + 1, op.embed_dim}));
   pos_drop = register_module("pos_drop", torch::nn::Dropout(op.drop_rate));

@@ -46,8 +46,8 @@ void copy_into(torch::nn::Module& module, const c10::Dict<std::string, torch::Te
     if (!stored.contains(name)) throw CheckpointError(cat(holds, " lacks tensor '", name, "'"));
     const torch::Tensor source = stored.at(name);
     if (!source.sizes().equals(tensor.sizes()))
-      throw CheckpointError(cat(holds, ": tensor '", name, "' has shape ", shape_of(source), ", the model expects ",
-                                shape_of(tensor)));
+      throw CheckpointError(cat(holds, ": tensor '", name, "' has shape ", shape_of(source),
+                                ", the model expects ", shape_of(tensor)));
     tensor.copy_(source);
   }
   for (const auto& entry : stored)
@@ -99,7 +99,8 @@ CheckpointInfo info_of(const c10::impl::GenericDict& d) {
 }  // namespace
 
 void save_checkpoint(const std::string& path, const torch::nn::Module& model,
-                     torch::optim::Optimizer* optimizer, const CheckpointInfo& info, const torch::nn::Module* ema) {
+                     torch::optim::Optimizer* optimizer, const CheckpointInfo& info,
+                     const torch::nn::Module* ema) {
   c10::List<std::string> classes;
   for (const auto& c : info.classes) classes.push_back(c);
 
@@ -145,7 +146,8 @@ CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model
   copy_into(model, c10::impl::toTypedDict<std::string, torch::Tensor>(d.at("model").toGenericDict()), holds);
   if (ema) {
     if (!d.contains("ema")) throw CheckpointError(cat(holds, " has no EMA weights (was train.ema_decay 0?)"));
-    copy_into(*ema, c10::impl::toTypedDict<std::string, torch::Tensor>(d.at("ema").toGenericDict()), holds + " EMA");
+    copy_into(*ema, c10::impl::toTypedDict<std::string, torch::Tensor>(d.at("ema").toGenericDict()),
+              holds + " EMA");
   }
   if (restore_rng) {
     const auto states = d.at("rng").toTensorList();

@@ -18,10 +18,12 @@ torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available())
-      throw ConfigError(cat("run.device is '", name, "' but no CUDA device is available (use run.device=cpu)"));
+      throw ConfigError(
+          cat("run.device is '", name, "' but no CUDA device is available (use run.device=cpu)"));
     const torch::Device device(name);
     if (device.index() >= static_cast<int64_t>(torch::cuda::device_count()))
-      throw ConfigError(cat("run.device is '", name, "' but only ", torch::cuda::device_count(), " CUDA devices exist"));
+      throw ConfigError(
+          cat("run.device is '", name, "' but only ", torch::cuda::device_count(), " CUDA devices exist"));
     return device;
   }
   throw ConfigError(cat("run.device '", name, "' is not cpu, cuda or cuda:N"));
@@ -30,7 +32,8 @@ torch::Device parse_device(const std::string& name) {
 int64_t peak_gpu_bytes(const torch::Device& device) {
 #ifdef SOFTVIT_HAVE_CUDA_ALLOCATOR
   if (device.is_cuda()) {
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
+    const auto stats =
+        c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
     return stats.allocated_bytes[static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE)].peak;
   }
 #endif
@@ -39,7 +42,8 @@ int64_t peak_gpu_bytes(const torch::Device& device) {
 
 void reset_peak_gpu_bytes(const torch::Device& device) {
 #ifdef SOFTVIT_HAVE_CUDA_ALLOCATOR
-  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.index() < 0 ? 0 : device.index());
+  if (device.is_cuda())
+    c10::cuda::CUDACachingAllocator::resetPeakStats(device.index() < 0 ? 0 : device.index());
 #endif
 }
 

@@ -21,7 +21,8 @@ ParameterGroups split_parameter_groups(const torch::nn::Module& model, bool deca
     if (!p.requires_grad()) continue;
     const bool is_pos_embed = name.find("pos_embed") != std::string::npos;
     const bool is_token = name == "cls_token" || ends_with(name, ".cls_token");
-    const bool no_decay = p.dim() <= 1 || ends_with(name, ".bias") || is_token || (is_pos_embed && !decay_pos_embed);
+    const bool no_decay =
+        p.dim() <= 1 || ends_with(name, ".bias") || is_token || (is_pos_embed && !decay_pos_embed);
     (no_decay ? groups.no_decay : groups.decay).push_back(p);
     (no_decay ? groups.no_decay_names : groups.decay_names).push_back(name);
   }

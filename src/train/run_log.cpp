@@ -24,7 +24,7 @@ void RunLog::step(const nlohmann::json& record) {
 }
 
 void RunLog::epoch(const EpochSummary& s, nlohmann::json extra) {
-  nlohmann::json line = {{"type", "epoch"},       {"epoch", s.epoch},       {"train_loss", s.train_loss},
+  nlohmann::json line = {{"type", "epoch"},        {"epoch", s.epoch},       {"train_loss", s.train_loss},
                          {"val_loss", s.val_loss}, {"val_top1", s.val_top1}, {"lr", s.lr},
                          {"img_s", s.img_s},       {"seconds", s.seconds}};
   line.update(extra);

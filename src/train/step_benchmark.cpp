@@ -41,10 +41,11 @@ StepBenchmarkResult benchmark_steps(Model& model, const StepBenchmarkOptions& o)
   const torch::Device device = parse_device(o.device);
   model.to(device);
   if (o.channels_last) convert_to_channels_last(model);
-  auto images = torch::randn({o.batch_size, o.in_chans, o.img_size, o.img_size}, torch::TensorOptions(device));
+  auto images =
+      torch::randn({o.batch_size, o.in_chans, o.img_size, o.img_size}, torch::TensorOptions(device));
   if (o.channels_last) images = channels_last_input(images);  // once, not in every timed step
-  auto labels =
-      torch::randint(0, model.num_classes(), {o.batch_size}, torch::TensorOptions(device).dtype(torch::kInt64));
+  auto labels = torch::randint(0, model.num_classes(), {o.batch_size},
+                               torch::TensorOptions(device).dtype(torch::kInt64));
   OptimSection optim;
   auto optimizer = make_optimizer(optim, model);
   const bool train = o.mode == "train";

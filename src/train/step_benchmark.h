@@ -20,8 +20,8 @@ struct StepBenchmarkOptions {
   int64_t warmup_steps = 10;
   int64_t steps = 50;
   std::string device = "cpu";
-  int64_t profile_steps = 0;   // > 0: then profile this many steps (see step_profiler.h)
-  std::string profile_trace;   // Chrome trace of the profiled steps; empty: none
+  int64_t profile_steps = 0;  // > 0: then profile this many steps (see step_profiler.h)
+  std::string profile_trace;  // Chrome trace of the profiled steps; empty: none
   // Data-parallel runs: called before each training forward and backward (gradient all-reduce).
   std::function<void()> before_forward;
   std::function<void(const torch::Tensor& loss)> before_backward;
@@ -33,7 +33,7 @@ struct StepBenchmarkResult {
   double peak_gib = 0;  // CUDA: allocator peak over warm-up and timed steps; CPU: 0
   int64_t steps = 0;
   bool out_of_memory = false;
-  std::string profile;  // the profiler's kernel table when profile_steps > 0
+  std::string profile;    // the profiler's kernel table when profile_steps > 0
   std::string step_kind;  // train: how the steps ran, "eager" or "cuda_graph"
 };
 

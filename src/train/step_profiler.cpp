@@ -40,7 +40,8 @@ StepProfile profile_steps(const torch::Device& device, int64_t steps, const std:
   const auto start = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < steps; ++i) step();
   if (device.is_cuda()) torch::cuda::synchronize();
-  const double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const double wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   auto result = prof::disableProfiler();
   if (!trace_path.empty()) result->save(trace_path);
 
@@ -64,20 +65,23 @@ StepProfile profile_steps(const torch::Device& device, int64_t steps, const std:
     profile.device_busy_ms += static_cast<double>(e.durationNs()) / 1e6;
   }
   std::vector<std::pair<std::string, KernelTotal>> sorted(kernels.begin(), kernels.end());
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second.us > b.second.us; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.second.us > b.second.us; });
 
   char line[512];
   std::snprintf(line, sizeof line, "%d steps: wall %.2f ms/step, kernels %.2f ms/step (device busy %.0f%%)\n",
                 static_cast<int>(steps), wall_ms / steps, profile.device_busy_ms / steps,
                 100.0 * profile.device_busy_ms / std::max(wall_ms, 1e-9));
   profile.table = line;
-  std::snprintf(line, sizeof line, "%9s %6s %7s  %-28s %s\n", "ms/step", "%", "calls", "launched by", "kernel");
+  std::snprintf(line, sizeof line, "%9s %6s %7s  %-28s %s\n", "ms/step", "%", "calls", "launched by",
+                "kernel");
   profile.table += line;
   for (size_t i = 0; i < sorted.size() && static_cast<int>(i) < top; ++i) {
     const auto& [name, k] = sorted[i];
     std::snprintf(line, sizeof line, "%9.3f %6.1f %7.1f  %-28s %s\n", k.us / 1000.0 / steps,
                   100.0 * k.us / 1000.0 / std::max(profile.device_busy_ms, 1e-9),
-                  static_cast<double>(k.calls) / steps, shorten(k.op, 28).c_str(), shorten(name, 110).c_str());
+                  static_cast<double>(k.calls) / steps, shorten(k.op, 28).c_str(),
+                  shorten(name, 110).c_str());
     profile.table += line;
   }
   return profile;

@@ -144,9 +144,9 @@ TEST_CASE("jpeg region: decoding a box equals decoding everything and cropping",
 TEST_CASE("jpeg region: DCT scaling picks the smallest of 1/8 1/4 1/2 that keeps the output size",
           "[data][decode]") {
   CHECK(jpeg_scale_eighths({448, 448}, {224, 224}) == 4);
-  CHECK(jpeg_scale_eighths({900, 447}, {224, 224}) == 8);   // 447 / 2 < 224: full scale
-  CHECK(jpeg_scale_eighths({900, 900}, {224, 224}) == 2);   // 900 / 4 = 225
-  CHECK(jpeg_scale_eighths({200, 200}, {224, 224}) == 8);   // upscaled later: full scale
+  CHECK(jpeg_scale_eighths({900, 447}, {224, 224}) == 8);  // 447 / 2 < 224: full scale
+  CHECK(jpeg_scale_eighths({900, 900}, {224, 224}) == 2);  // 900 / 4 = 225
+  CHECK(jpeg_scale_eighths({200, 200}, {224, 224}) == 8);  // upscaled later: full scale
   CHECK(jpeg_scale_eighths({2000, 1800}, {224, 224}) == 1);
 
   // A smooth image, so that DCT-domain and pixel-domain downscaling agree closely.
@@ -156,7 +156,8 @@ TEST_CASE("jpeg region: DCT scaling picks the smallest of 1/8 1/4 1/2 that keeps
   const auto jpeg = encode_rgb(rgb, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 95});
   const cv::Mat full = decode_image(jpeg, "x.jpg", channels(3));
   const cv::Size out(112, 112);
-  for (const cv::Rect box : {cv::Rect(0, 0, 640, 480), cv::Rect(101, 37, 300, 290), cv::Rect(333, 150, 230, 250)}) {
+  for (const cv::Rect box :
+       {cv::Rect(0, 0, 640, 480), cv::Rect(101, 37, 300, 290), cv::Rect(333, 150, 230, 250)}) {
     INFO("box " << box);
     const int m = jpeg_scale_eighths(box.size(), out);
     const cv::Mat scaled = decode_jpeg_region(jpeg, "x.jpg", box, 3, out);

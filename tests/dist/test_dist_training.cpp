@@ -130,8 +130,8 @@ TEST_CASE("dist: torchrun starts the ranks as well", "[dist]") {
   // torchrun's agent serves the store itself: rank 0 must connect to it, not serve another one.
   const auto r =
       run_shell(python + " -m torch.distributed.run --nproc-per-node 2 --master-port " +
-                std::to_string(dist::free_local_port()) + " --no-python " + SOFTVIT_BINARY + " train --config " +
-                write_config(dir) + " --output " + out + " --set train.batch_size=8");
+                std::to_string(dist::free_local_port()) + " --no-python " + SOFTVIT_BINARY +
+                " train --config " + write_config(dir) + " --output " + out + " --set train.batch_size=8");
   INFO(r.text);
   REQUIRE(r.status == 0);
   check_same_weights(single + "/checkpoints/last.pt", out + "/checkpoints/last.pt");
@@ -141,23 +141,27 @@ TEST_CASE("dist: with sync_batchnorm two ranks train a BatchNorm stem as one pro
   // SOFT's pyramid: a conv stem with BatchNorm, whose statistics differ between half batches.
   TempDir dir;
   const std::string overrides =
-      " --set model.name=soft_tiny_patch2_28 --set model.depth=0 --set model.embed_dim=0 --set model.num_heads=0"
+      " --set model.name=soft_tiny_patch2_28 --set model.depth=0 --set model.embed_dim=0 --set "
+      "model.num_heads=0"
       " --set model.dims=[16,32,32,32] --set model.heads=[1,2,2,2] --set model.depths=[1,1,1,1]"
       " --set train.epochs=1 --set data.limit_eval=16";
   const std::string config = write_config(dir);
   const auto single = run_softvit("train --config " + config + " --output " + dir.path("single") + overrides);
   INFO(single.text);
   REQUIRE(single.status == 0);
-  const auto synced = run_softvit(launch_two("--config " + config + " --output " + dir.path("synced") + overrides) +
-                                  " --set dist.sync_batchnorm=true");
+  const auto synced =
+      run_softvit(launch_two("--config " + config + " --output " + dir.path("synced") + overrides) +
+                  " --set dist.sync_batchnorm=true");
   INFO(synced.text);
   REQUIRE(synced.status == 0);
   CHECK_THAT(synced.text, Catch::Contains("BatchNorm layers normalise over all 2 processes"));
   check_same_weights(dir.path("single/checkpoints/last.pt"), dir.path("synced/checkpoints/last.pt"));
   // Per-rank statistics (the default) train different weights.
-  const auto local = run_softvit(launch_two("--config " + config + " --output " + dir.path("local") + overrides));
+  const auto local =
+      run_softvit(launch_two("--config " + config + " --output " + dir.path("local") + overrides));
   REQUIRE(local.status == 0);
-  const auto a = weights_of(dir.path("single/checkpoints/last.pt")), b = weights_of(dir.path("local/checkpoints/last.pt"));
+  const auto a = weights_of(dir.path("single/checkpoints/last.pt")),
+             b = weights_of(dir.path("local/checkpoints/last.pt"));
   double largest = 0;
   for (const auto& [name, t] : a) largest = std::max(largest, (t - b.at(name)).abs().max().item<double>());
   CHECK(largest > 1e-4);
@@ -202,7 +206,8 @@ TEST_CASE("dist: ranks with different configs or world sizes stop with a message
   // Two ranks started by hand: `env0`/`env1` their variables, `extra0`/`extra1` more arguments.
   const auto pair = [&](const std::string& env0, const std::string& extra0, const std::string& env1,
                         const std::string& extra1) {
-    const std::string env = "env MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(dist::free_local_port()) + " ";
+    const std::string env =
+        "env MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(dist::free_local_port()) + " ";
     const std::string train =
         " train --config " + config + " --output " + dir.path("x") + " --set dist.connect_timeout_s=10 ";
     return run_shell("(" + env + env0 + " " + bin + train + extra0 + "; echo \"rank0 exit $?\") & (" + env +

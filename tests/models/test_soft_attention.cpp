@@ -65,7 +65,8 @@ TEST_CASE("gaussian kernel: bf16 inputs and autocast still give an fp32 distance
   torch::manual_seed(1);
   const auto a = torch::randn({20, 16}), b = torch::randn({30, 16});
   const auto fp32 = reference::squared_distance(a, b);
-  CHECK(reference::squared_distance(a.to(torch::kBFloat16), b.to(torch::kBFloat16)).scalar_type() == torch::kFloat32);
+  CHECK(reference::squared_distance(a.to(torch::kBFloat16), b.to(torch::kBFloat16)).scalar_type() ==
+        torch::kFloat32);
   const bool was_enabled = at::autocast::is_autocast_enabled(at::kCPU);
   at::autocast::set_autocast_enabled(at::kCPU, true);
   at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
