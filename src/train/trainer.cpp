@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -51,12 +52,21 @@ LrSchedule make_schedule(const RunConfig& c, int64_t steps_per_epoch, double lr)
   return s;
 }
 
+// What an epoch is ranked by and logs, of the model or of its EMA. The AUROC is computed once per
+// epoch: it sorts the split's scores once per class.
+struct ValScores {
+  double top1 = 0, loss = 0;
+  std::optional<double> auroc;  // undefined when no class has both outcomes in the split
+};
+
+ValScores val_scores(const EvalResult& r) { return {r.top1, r.loss, macro_auroc(r)}; }
+
 // Higher is better for every metric we rank by: losses are negated. An undefined AUROC (a
 // validation split with one class) ranks below every defined one.
-double rank_value(const std::string& metric, const EvalResult& val, const EvalResult* ema) {
-  const EvalResult& r = metric.rfind("ema_", 0) == 0 ? *ema : val;
+double rank_value(const std::string& metric, const ValScores& val, const ValScores& ema) {
+  const ValScores& r = metric.rfind("ema_", 0) == 0 ? ema : val;
   if (metric.find("loss") != std::string::npos) return -r.loss;
-  if (metric.find("auroc") != std::string::npos) return macro_auroc(r).value_or(-1.0);
+  if (metric.find("auroc") != std::string::npos) return r.auroc.value_or(-1.0);
   return r.top1;
 }
 
@@ -351,11 +361,12 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   }
   EpochSummary summary{
       epoch + 1, train_loss, val.loss, val.top1, lr_, img_s, train_seconds + seconds_since(eval_start)};
+  const ValScores scores = val_scores(val), ema_scores = ema_ ? val_scores(ema_val) : ValScores{};
   nlohmann::json extra = {{"val_top5", val.top5}, {"step", state_.step}, {"data_wait", data_wait}};
-  if (const auto auroc = macro_auroc(val)) extra["val_auroc"] = *auroc;
+  if (scores.auroc) extra["val_auroc"] = *scores.auroc;
   if (ema_) {
     extra.update({{"ema_val_top1", ema_val.top1}, {"ema_val_loss", ema_val.loss}});
-    if (const auto auroc = macro_auroc(ema_val)) extra["ema_val_auroc"] = *auroc;
+    if (ema_scores.auroc) extra["ema_val_auroc"] = *ema_scores.auroc;
   }
   if (run_log_) {
     run_log_->epoch(summary, extra);
@@ -369,7 +380,7 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   result_.final_val_top1 = val.top1;
 
   const std::string& metric = config_.checkpoint.best_metric;
-  const double value = rank_value(metric, val, ema_ ? &ema_val : nullptr);
+  const double value = rank_value(metric, scores, ema_scores);
   const bool is_best = state_.best_epoch == 0 || value > state_.best_metric;
   if (is_best) {
     state_.best_metric = value;

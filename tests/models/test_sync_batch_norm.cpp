@@ -37,9 +37,14 @@ class TwoPartySum {
   int arrived_ = 0, generation_ = 0;
 };
 
+// fp64 BatchNorm2d with an affine transform away from the identity (1, 0), so that errors in the
+// weight or bias paths show.
 torch::nn::BatchNorm2d reference_bn(int64_t c) {
   torch::nn::BatchNorm2d bn(c);
   bn->to(torch::kFloat64);
+  torch::NoGradGuard no_grad;
+  bn->weight.uniform_(0.5, 1.5);
+  bn->bias.uniform_(-0.5, 0.5);
   return bn;
 }
 
@@ -57,11 +62,6 @@ SyncBatchNorm2d sync_bn(int64_t c, const torch::nn::BatchNorm2d& like) {
 TEST_CASE("sync batch norm: alone it equals BatchNorm2d in training and eval", "[models][syncbn]") {
   torch::manual_seed(1);
   auto ref = reference_bn(3);
-  {
-    torch::NoGradGuard no_grad;
-    ref->weight.uniform_(0.5, 1.5);
-    ref->bias.uniform_(-0.5, 0.5);
-  }
   auto bn = sync_bn(3, ref);
   CHECK(sync_batch_norms(*bn, [](const torch::Tensor& t) { return t; }) == 1);  // one process
   for (int step = 0; step < 2; ++step) {
@@ -88,11 +88,6 @@ TEST_CASE("sync batch norm: alone it equals BatchNorm2d in training and eval", "
 TEST_CASE("sync batch norm: two processes with half batches equal one with the whole", "[models][syncbn]") {
   torch::manual_seed(2);
   auto ref = reference_bn(4);
-  {
-    torch::NoGradGuard no_grad;
-    ref->weight.uniform_(0.5, 1.5);
-    ref->bias.uniform_(-0.5, 0.5);
-  }
   // Halves with different statistics: per-process normalisation would differ visibly.
   const auto xa = torch::randn({3, 4, 5, 5}, torch::kFloat64) * 3 + 2;
   const auto xb = torch::randn({3, 4, 5, 5}, torch::kFloat64) * 0.5 - 1;

@@ -22,6 +22,31 @@ void copy_weights(torch::nn::Module& to, const torch::nn::Module& from) {
   for (size_t i = 0; i < t.size(); ++i) t[i].copy_(f[i]);
 }
 
+// A model and an identical copy, each with its own optimizer: the step under test drives the
+// first, a reference step the copy.
+struct Twins {
+  ModelPtr model = small_vit(), reference = small_vit();
+  std::unique_ptr<torch::optim::Optimizer> optimizer, reference_optimizer;
+
+  explicit Twins(const OptimSection& optim) {
+    copy_weights(*reference, *model);
+    optimizer = make_optimizer(optim, *model);
+    reference_optimizer = make_optimizer(optim, *reference);
+  }
+  StepParts parts() const {
+    StepParts p;
+    p.model = model.get();
+    p.optimizer = optimizer.get();
+    return p;
+  }
+  // `p` with the copy and its optimizer in place of the model and its optimizer.
+  StepParts on_reference(StepParts p) const {
+    p.model = reference.get();
+    p.optimizer = reference_optimizer.get();
+    return p;
+  }
+};
+
 std::vector<Batch> batches(int count, int64_t size) {
   std::vector<Batch> out;
   for (int i = 0; i < count; ++i)
@@ -106,20 +131,14 @@ TEST_CASE("train step: the eager step equals the step written out with plain Lib
 TEST_CASE("train step: two accumulated micro-batches equal one step on both", "[train][step]") {
   SingleThread one_thread;
   torch::manual_seed(12);
-  auto model = small_vit(), reference = small_vit();
-  copy_weights(*reference, *model);
   OptimSection optim;
   optim.name = "sgd";  // linear in the gradient: AdamW would magnify rounding noise in zero gradients
-  auto optimizer = make_optimizer(optim, *model);
-  auto reference_optimizer = make_optimizer(optim, *reference);
-  StepParts parts;
-  parts.model = model.get();
-  parts.optimizer = optimizer.get();
+  const Twins twins(optim);
+  const auto& model = twins.model;
+  StepParts parts = twins.parts();
   parts.accum_steps = 2;
   EagerTrainStep step(parts);
-  StepParts whole = parts;
-  whole.model = reference.get();
-  whole.optimizer = reference_optimizer.get();
+  StepParts whole = twins.on_reference(parts);
   whole.accum_steps = 1;
   EagerTrainStep reference_step(whole);
 
@@ -135,7 +154,7 @@ TEST_CASE("train step: two accumulated micro-batches equal one step on both", "[
         reference_step.run({torch::cat({a.images, b.images}), torch::cat({a.labels, b.labels}), {}}, 1e-2);
     CHECK(((la + lb) / 2).item<double>() == Approx(lab.item<double>()).epsilon(1e-5));
   }
-  check_close(model->parameters(), reference->parameters());
+  check_close(model->parameters(), twins.reference->parameters());
 }
 
 TEST_CASE("losses: label smoothing with class weights equals PyTorch's cross_entropy", "[train][loss]") {
@@ -162,29 +181,22 @@ TEST_CASE("graphed step: on the CPU and with accumulation it falls back to the e
           "[train][step][graph]") {
   SingleThread one_thread;
   torch::manual_seed(14);
-  auto model = small_vit(), reference = small_vit();
-  copy_weights(*reference, *model);
   OptimSection optim;
-  auto optimizer = make_optimizer(optim, *model);
-  auto reference_optimizer = make_optimizer(optim, *reference);
-  StepParts parts;
-  parts.model = model.get();
-  parts.optimizer = optimizer.get();
+  const Twins twins(optim);
+  const auto& model = twins.model;
+  StepParts parts = twins.parts();
   parts.clip_grad = 0.1;
 
   GraphedTrainStep graphed(parts);
   CHECK(graphed.kind() == "eager");
   CHECK(graphed.fallback_reason().find("CUDA device") != std::string::npos);
-  StepParts reference_parts = parts;
-  reference_parts.model = reference.get();
-  reference_parts.optimizer = reference_optimizer.get();
-  EagerTrainStep eager(reference_parts);
+  EagerTrainStep eager(twins.on_reference(parts));
   for (const auto& batch : batches(2, 4))
     CHECK(graphed.run(batch, 1e-2).item<double>() ==
           Approx(eager.run(batch, 1e-2).item<double>()).epsilon(1e-6));
   CHECK(graphed.eager_steps() == 2);
   CHECK(graphed.replays() == 0);
-  check_close(model->parameters(), reference->parameters());
+  check_close(model->parameters(), twins.reference->parameters());
 
   parts.accum_steps = 2;
   CHECK(GraphedTrainStep(parts).fallback_reason().find("train.accum_steps") != std::string::npos);
@@ -194,7 +206,7 @@ TEST_CASE("graphed step: on the CPU and with accumulation it falls back to the e
   parts.optimizer = sgd.get();
   CHECK(GraphedTrainStep(parts).fallback_reason().find("fused AdamW") != std::string::npos);
   CHECK(make_train_step(parts, /*cuda_graph=*/false)->kind() == "eager");
-  parts.optimizer = optimizer.get();
+  parts.optimizer = twins.optimizer.get();
   parts.after_backward = [] {};
   CHECK(GraphedTrainStep(parts).fallback_reason().find("distributed") != std::string::npos);
   parts.after_backward = nullptr;
