@@ -346,19 +346,19 @@ void check_depthwise(const DepthwiseCase& c, const Precision& p, const Args& a, 
   Row dw = make_row("dwconv dw", shape, p.name, wf.grad(), rel_error(wf.grad(), w64.grad()),
                     bound(p.k, kDepthwiseWeightRelFp32), rel_error(w32.grad(), w64.grad()));
   if (c.big && target.timed(a)) {
-    torch::NoGradGuard no_grad;
     const auto wq = w.to(p.q);
-    fwd.fused_ms = median_ms([&] { kernels::depthwise_conv2d_forward_cuda(x, w); }, a.repeats);
-    fwd.reference_ms = median_ms([&] { reference::depthwise_conv2d(x, wq); }, a.repeats);
-    dx.fused_ms = median_ms([&] { kernels::depthwise_conv2d_backward_cuda(dout, x, w); }, a.repeats);
-    dx.reference_ms = median_ms(
-        [&] {
-          at::convolution_backward(dout, x, wq, std::nullopt, {1, 1}, {c.k / 2, c.k / 2}, {1, 1}, false,
-                                   {0, 0}, c.c, {true, true, false});
-        },
-        a.repeats);
-  }
-  if (c.big && target.timed(a)) {
+    {
+      torch::NoGradGuard no_grad;
+      fwd.fused_ms = median_ms([&] { kernels::depthwise_conv2d_forward_cuda(x, w); }, a.repeats);
+      fwd.reference_ms = median_ms([&] { reference::depthwise_conv2d(x, wq); }, a.repeats);
+      dx.fused_ms = median_ms([&] { kernels::depthwise_conv2d_backward_cuda(dout, x, w); }, a.repeats);
+      dx.reference_ms = median_ms(
+          [&] {
+            at::convolution_backward(dout, x, wq, std::nullopt, {1, 1}, {c.k / 2, c.k / 2}, {1, 1}, false,
+                                     {0, 0}, c.c, {true, true, false});
+          },
+          a.repeats);
+    }
     auto step = [&](bool fused) {
       auto xg = x.detach().requires_grad_(true), wg = w.detach().requires_grad_(true);
       const auto o = fused ? target.depthwise(xg, wg) : reference::depthwise_conv2d(xg, wg.to(p.q));
