@@ -52,6 +52,8 @@ LrSchedule make_schedule(const RunConfig& c, int64_t steps_per_epoch, double lr)
   return s;
 }
 
+constexpr int64_t kStopAgreementSteps = 10;
+
 // What an epoch is ranked by and logs, of the model or of its EMA. The AUROC is computed once per
 // epoch: it sorts the split's scores once per class.
 struct ValScores {
@@ -327,8 +329,11 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
       window_first_step = state_.step + 1;
       window_start = Clock::now();
     }
-    // A signal may reach the ranks at different steps: they agree to stop at the same one.
-    const bool signal = dp_->any(stop_requested());
+    // A signal may reach the ranks at different steps: they agree to stop at the same one. Agreeing
+    // is a blocking all-reduce (the host waits for the step's kernels), so with several processes
+    // it happens every kStopAgreementSteps steps rather than every step.
+    const bool agree_now = dp_->world_size() == 1 || state_.step % kStopAgreementSteps == 0;
+    const bool signal = agree_now && dp_->any(stop_requested());
     if (signal || (options_.stop_after_steps > 0 && state_.step >= options_.stop_after_steps)) {
       train_seconds_ += seconds_since(epoch_start);
       const std::string by =

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -351,4 +352,20 @@ TEST_CASE("dist: bench train under the launcher reports every rank and the sum",
   REQUIRE(per_rank.size() == 2);
   CHECK(rows[0]["img_s"].get<double>() == Approx(per_rank[0] + per_rank[1]));
   CHECK(rows[0]["world_size"].get<int>() == 2);
+}
+
+TEST_CASE("dist: a signal to one rank stops every rank at the same agreed step", "[dist]") {
+  // Rank 1 gets SIGINT; the ranks agree on it every 10 optimizer steps (kStopAgreementSteps in
+  // train/trainer.cpp). Rank 0, which speaks for the job, saves and stops "on signal on another
+  // rank" at a multiple of 10, and rank 1 ends as a signal-stopped run does (exit status 130): a
+  // rank that went on alone would hang in the next collective. (Rank 0's own exit may come from
+  // the launcher, which stops the others once a rank has ended.)
+  const Disturbed d = launch_and_disturb(SIGINT, "dist.timeout_s=30", 30);
+  INFO(d.log);
+  REQUIRE(d.ranks.size() == 2);
+  REQUIRE(d.ended);
+  std::smatch m;
+  REQUIRE(std::regex_search(d.log, m, std::regex(R"(stopping on signal on another rank at step (\d+))")));
+  CHECK(std::stoll(m[1]) % 10 == 0);
+  CHECK(std::regex_search(d.log, std::regex(R"(rank 1 \(pid \d+\) (failed|ended): exit status 130)")));
 }
