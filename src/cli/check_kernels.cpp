@@ -9,7 +9,10 @@
 //   - one SOFT attention layer end to end (fused against reference, both against fp64);
 //   - the depthwise convolution of SOFT's local path (B, C = 1 .. 130, 1 x 1 .. 56 x 56 maps,
 //     k = 1 .. 11, fp32, bf16 and bf16 with an fp32 weight): forward, input and weight gradient
-//     against ATen's conv2d in fp64, timed against cuDNN at the SOFT-Tiny stage shapes.
+//     against ATen's conv2d in fp64, timed against cuDNN at the SOFT-Tiny stage shapes;
+//   - LayerNorm (rows x C, C = 1 .. 1024; fp32 or bf16 in and out): output, input gradient and the
+//     gamma / beta gradients against ATen's layer_norm in fp64, timed against ATen's at the SOFT-Tiny
+//     and DeiT-Tiny shapes.
 // Errors: forward of the Gaussian kernel as max |fused - ref| (values lie in (0, 1]); gradients,
 // the Newton inverse and the depthwise convolution as max |fused - ref| / max |ref| (norm-wise
 // relative). Prints a table, writes the rows as JSON with --json, and exits non-zero when any row
@@ -32,6 +35,7 @@
 #include "core/strings.h"
 #include "kernels/depthwise_conv.h"
 #include "kernels/gaussian_kernel.h"
+#include "kernels/layer_norm.h"
 #include "kernels/newton_pinv.h"
 #include "kernels/output_poison.h"
 #include "models/attention/depthwise_conv.h"
@@ -61,6 +65,11 @@ constexpr double kNewtonRel = 1e-3;
 constexpr double kDepthwiseRelFp32 = 1e-5;
 constexpr double kDepthwiseWeightRelFp32 = 1e-4;
 constexpr double kDepthwiseRelBf16 = 5e-3;
+// LayerNorm: an fp32 output is a few roundings from the fp64 value; a bf16 output or input
+// gradient is rounded once more (2^-8 relative at most); gradients sum C (dx) or all rows
+// (dgamma, dbeta: per-warp partial sums, then ATen's sum) in fp32.
+constexpr double kLayerNormRelFp32 = 1e-5;
+constexpr double kLayerNormRelBf16 = 5e-3;
 
 struct Args {
   std::string json;
@@ -89,6 +98,12 @@ struct Target {
   torch::Tensor depthwise(const torch::Tensor& x, const torch::Tensor& w) const {
     if (!dry_run) return kernels::fused_depthwise_conv2d(x, w);
     return reference::depthwise_conv2d(x.to(torch::kFloat), w.to(torch::kFloat)).to(x.scalar_type());
+  }
+  // Dry run: ATen's layer_norm in fp32 (what autocast runs), the result cast to out.
+  torch::Tensor layer_norm(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, double eps,
+                           torch::ScalarType out) const {
+    if (!dry_run) return kernels::fused_layer_norm(x, w, b, eps, out);
+    return at::layer_norm(x.to(torch::kFloat), {x.size(-1)}, w, b, eps).to(out);
   }
   void synchronize() const {
     if (device.is_cuda()) torch::cuda::synchronize();
@@ -129,6 +144,11 @@ double abs_error(const torch::Tensor& got, const torch::Tensor& expected) {
 }
 double rel_error(const torch::Tensor& got, const torch::Tensor& expected) {
   return abs_error(got, expected) / std::max(max_abs(expected.to(torch::kFloat64)), 1e-30);
+}
+// Relative to max(max |ref|, 1): where the reference is zero in exact arithmetic (a LayerNorm of
+// width 1 has xhat, dx and dgamma all zero) its rounding noise is no scale to divide by.
+double rel_error_floor_1(const torch::Tensor& got, const torch::Tensor& expected) {
+  return abs_error(got, expected) / std::max(max_abs(expected.to(torch::kFloat64)), 1.0);
 }
 bool all_written(const torch::Tensor& t) { return !t.isnan().any().item<bool>(); }
 
@@ -372,6 +392,80 @@ void check_depthwise(const DepthwiseCase& c, const Precision& p, const Args& a, 
   rows.push_back(dw);
 }
 
+struct LayerNormCase {
+  int64_t rows, c;
+  bool big;  // skipped by --quick; timed
+};
+
+struct NormPrecision {
+  std::string name;
+  torch::ScalarType x, out;
+};
+
+// Output, input gradient and gamma / beta gradients of the LayerNorm. Timed rows (big cases): the
+// forward launch (fwd row) and forward + backward through autograd (dx row), each against ATen's
+// layer_norm in fp32 with the casts autocast would add.
+void check_layer_norm(const LayerNormCase& c, const NormPrecision& p, const Args& a, const Target& target,
+                      std::vector<Row>& rows) {
+  const auto cuda = torch::TensorOptions().device(target.device);
+  constexpr double eps = 1e-6;
+  // Rows with an offset well above their spread: what a naive E[x^2] - mean^2 would get wrong.
+  const auto offset = torch::randn({c.rows, 1}, cuda) * 4.0;
+  const auto x = (torch::randn({c.rows, c.c}, cuda) + offset).to(p.x);
+  const auto w = torch::rand({c.c}, cuda) + 0.5, b = torch::randn({c.c}, cuda) * 0.1;
+  const auto dout = torch::randn({c.rows, c.c}, cuda).to(p.out);  // representable in the output dtype
+
+  auto x64 = x.to(torch::kFloat64).requires_grad_(true);
+  auto w64 = w.to(torch::kFloat64).requires_grad_(true), b64 = b.to(torch::kFloat64).requires_grad_(true);
+  const auto ref = at::layer_norm(x64, {c.c}, w64, b64, eps);
+  ref.backward(dout.to(torch::kFloat64));
+  auto reference_path = [&](const torch::Tensor& xi, const torch::Tensor& wi, const torch::Tensor& bi) {
+    return at::layer_norm(xi.to(torch::kFloat), {c.c}, wi, bi, eps).to(p.out);
+  };
+  auto x32 = x.detach().requires_grad_(true), w32 = w.detach().requires_grad_(true),
+       b32 = b.detach().requires_grad_(true);
+  const auto ref32 = reference_path(x32, w32, b32);
+  ref32.backward(dout);
+
+  kernels::set_poison_outputs(true);
+  auto xf = x.detach().requires_grad_(true), wf = w.detach().requires_grad_(true),
+       bf = b.detach().requires_grad_(true);
+  const auto out = target.layer_norm(xf, wf, bf, eps, p.out);
+  out.backward(dout);
+  target.synchronize();
+  kernels::set_poison_outputs(false);
+
+  const auto shape = cat("rows=", c.rows, " C=", c.c);
+  const auto bound = [](torch::ScalarType t) {
+    return t == torch::kBFloat16 ? kLayerNormRelBf16 : kLayerNormRelFp32;
+  };
+  Row fwd = make_row("layernorm fwd", shape, p.name, out, rel_error_floor_1(out, ref), bound(p.out),
+                     rel_error_floor_1(ref32, ref));
+  Row dx = make_row("layernorm dx", shape, p.name, xf.grad(), rel_error_floor_1(xf.grad(), x64.grad()),
+                    p.x == torch::kBFloat16 ? kLayerNormRelBf16 : kGradRelFp32,
+                    rel_error_floor_1(x32.grad(), x64.grad()));
+  Row dw = make_row("layernorm dw", shape, p.name, wf.grad(), rel_error_floor_1(wf.grad(), w64.grad()),
+                    kGradRelFp32, rel_error_floor_1(w32.grad(), w64.grad()));
+  Row db = make_row("layernorm db", shape, p.name, bf.grad(), rel_error_floor_1(bf.grad(), b64.grad()),
+                    kGradRelFp32, rel_error_floor_1(b32.grad(), b64.grad()));
+  if (c.big && target.timed(a)) {
+    {
+      torch::NoGradGuard no_grad;
+      fwd.fused_ms = median_ms([&] { kernels::layer_norm_forward_cuda(x, w, b, eps, p.out); }, a.repeats);
+      fwd.reference_ms = median_ms([&] { reference_path(x, w, b); }, a.repeats);
+    }
+    auto step = [&](bool fused) {
+      auto xg = x.detach().requires_grad_(true), wg = w.detach().requires_grad_(true),
+           bg = b.detach().requires_grad_(true);
+      const auto o = fused ? target.layer_norm(xg, wg, bg, eps, p.out) : reference_path(xg, wg, bg);
+      torch::autograd::grad({o}, {xg, wg, bg}, {dout});
+    };
+    dx.fused_ms = median_ms([&] { step(true); }, a.repeats);
+    dx.reference_ms = median_ms([&] { step(false); }, a.repeats);
+  }
+  for (auto& r : {fwd, dx, dw, db}) rows.push_back(r);
+}
+
 std::string number(double x, const char* format) {
   if (std::isnan(x)) return "-";
   char text[32];
@@ -442,6 +536,22 @@ void run(const Args& a) {
   for (const auto& c : depthwise) {
     if ((a.quick || target.dry_run) && c.big) continue;
     for (const auto& p : depthwise_precisions) check_depthwise(c, p, a, target, rows);
+  }
+  // C off the warp (2, 7, 33, 100, 1000), at each register-count step (64 .. 1024), one row and
+  // many; the SOFT-Tiny stage widths at 224 px (batch 128: 3136, 784, 196 and 50 tokens) and
+  // DeiT-Tiny's (batch 256, 197 tokens, C = 192).
+  const std::vector<LayerNormCase> layer_norms = {
+      {1, 2, false},          {3, 7, false},          {5, 33, false},        {17, 64, false},
+      {100, 100, false},      {31, 192, false},       {33, 320, false},      {7, 512, false},
+      {9, 1000, false},       {4, 1024, false},       {5000, 64, false},     {128 * 3136, 64, true},
+      {128 * 784, 128, true}, {128 * 196, 320, true}, {128 * 50, 512, true}, {256 * 197, 192, true}};
+  const std::vector<NormPrecision> norm_precisions = {{"fp32", torch::kFloat, torch::kFloat},
+                                                      {"bf16>fp32", torch::kBFloat16, torch::kFloat},
+                                                      {"fp32>bf16", torch::kFloat, torch::kBFloat16},
+                                                      {"bf16", torch::kBFloat16, torch::kBFloat16}};
+  for (const auto& c : layer_norms) {
+    if ((a.quick || target.dry_run) && c.big) continue;
+    for (const auto& p : norm_precisions) check_layer_norm(c, p, a, target, rows);
   }
   if (!a.quick) check_soft_layer(a, target, rows);
   print_rows(rows);

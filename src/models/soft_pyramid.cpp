@@ -41,12 +41,12 @@ void check(const PyramidOptions& o) {
 PostNormBlock::PostNormBlock(const AttentionPtr& attention, int64_t dim, double mlp_ratio, double drop) {
   mha = register_module("mha", attention);
   dropout1 = register_module("dropout1", torch::nn::Dropout(drop));
-  norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
+  norm1 = register_module("norm1", LayerNorm(dim));
   const auto hidden = static_cast<int64_t>(dim * mlp_ratio);
   ff1 = register_module("ff1", Linear(dim, hidden));
   ff2 = register_module("ff2", Linear(hidden, dim));
   dropout2 = register_module("dropout2", torch::nn::Dropout(drop));
-  norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
+  norm2 = register_module("norm2", LayerNorm(dim));
 }
 
 torch::Tensor PostNormBlock::forward(torch::Tensor x, int64_t grid_h, int64_t grid_w) {
@@ -115,7 +115,7 @@ SoftPyramid::SoftPyramid(PyramidOptions o) : options(std::move(o)) {
   last.attention_options.split_qkv = true;
   block4 = register_module("block4", torch::nn::ModuleList());
   for (int64_t i = 0; i < op.depths[3]; ++i) block4->push_back(std::make_shared<VitBlock>(last, rate()));
-  norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dims[3]}).eps(1e-6)));
+  norm = register_module("norm", LayerNorm(dims[3], 1e-6));
   cls_token = register_parameter("cls_token", torch::zeros({1, 1, dims[3]}));
   head = register_module("head", Linear(dims[3], op.num_classes));
 

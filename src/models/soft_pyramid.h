@@ -21,6 +21,7 @@
 
 #include "models/attention.h"
 #include "models/attention_registry.h"
+#include "models/layer_norm.h"
 #include "models/layers.h"
 #include "models/linear.h"
 #include "models/model.h"
@@ -52,7 +53,7 @@ struct PostNormBlock : torch::nn::Module {
   torch::Tensor forward(torch::Tensor x, int64_t grid_h, int64_t grid_w);
 
   AttentionPtr mha;
-  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  LayerNorm norm1{nullptr}, norm2{nullptr};
   Linear ff1{nullptr}, ff2{nullptr};
   torch::nn::Dropout dropout1{nullptr}, dropout2{nullptr};
 };
@@ -74,7 +75,7 @@ struct SoftPyramid : Model {
   std::array<std::vector<std::shared_ptr<PostNormBlock>>, 3> stage_blocks;
   torch::nn::ModuleList block4;  // VitBlock
   torch::Tensor cls_token;
-  torch::nn::LayerNorm norm{nullptr};
+  LayerNorm norm{nullptr};
   Linear head{nullptr};
 };
 

@@ -5,21 +5,21 @@
 namespace softvit {
 namespace {
 
-torch::nn::LayerNorm layer_norm(int64_t dim) {
-  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(1e-6));
-}
+// Pre-norm: norm1 and norm2 only feed the attention's and the MLP's input projections, so under
+// bf16 autocast they may hand over bf16 (models/layer_norm.h); the final norm stays fp32.
+LayerNorm layer_norm(int64_t dim, bool feeds_matmul) { return LayerNorm(dim, 1e-6, feeds_matmul); }
 
 }  // namespace
 
 VitBlock::VitBlock(const VitOptions& o, double path_rate) {
-  norm1 = register_module("norm1", layer_norm(o.embed_dim));
+  norm1 = register_module("norm1", layer_norm(o.embed_dim, true));
   AttentionOptions attention = o.attention_options;
   attention.dim = o.embed_dim;
   attention.num_heads = o.num_heads;
   attention.qkv_bias = o.qkv_bias;
   attention.proj_drop = o.drop_rate;
   attn = register_module("attn", make_attention(o.attention, attention));
-  norm2 = register_module("norm2", layer_norm(o.embed_dim));
+  norm2 = register_module("norm2", layer_norm(o.embed_dim, true));
   mlp = register_module(
       "mlp",
       std::make_shared<Mlp>(o.embed_dim, static_cast<int64_t>(o.embed_dim * o.mlp_ratio), o.drop_rate));
@@ -49,7 +49,7 @@ VisionTransformer::VisionTransformer(VitOptions o) : options(std::move(o)) {
     const double rate = op.depth > 1 ? op.drop_path * i / (op.depth - 1) : 0.0;
     blocks->push_back(std::make_shared<VitBlock>(op, rate));
   }
-  norm = register_module("norm", layer_norm(op.embed_dim));
+  norm = register_module("norm", layer_norm(op.embed_dim, false));
   head_drop = register_module("head_drop", torch::nn::Dropout(op.drop_rate));
   head = register_module("head", Linear(op.embed_dim, op.num_classes));
 

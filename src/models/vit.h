@@ -5,6 +5,7 @@
 
 #include "models/attention.h"
 #include "models/attention_registry.h"
+#include "models/layer_norm.h"
 #include "models/layers.h"
 #include "models/linear.h"
 #include "models/model.h"
@@ -40,7 +41,7 @@ struct VitBlock : torch::nn::Module {
   VitBlock(const VitOptions& options, double drop_path);
   torch::Tensor forward(torch::Tensor x, int64_t grid_h, int64_t grid_w);
 
-  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  LayerNorm norm1{nullptr}, norm2{nullptr};
   AttentionPtr attn;
   std::shared_ptr<Mlp> mlp;
   std::shared_ptr<DropPath> drop_path1, drop_path2;
@@ -59,7 +60,7 @@ struct VisionTransformer : Model {
   torch::Tensor cls_token, pos_embed;
   torch::nn::Dropout pos_drop{nullptr}, head_drop{nullptr};
   torch::nn::ModuleList blocks;
-  torch::nn::LayerNorm norm{nullptr};
+  LayerNorm norm{nullptr};
   Linear head{nullptr};
 };
 

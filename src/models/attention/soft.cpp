@@ -7,6 +7,7 @@
 #include "models/attention/depthwise_conv.h"
 #include "models/attention/gaussian_kernel.h"
 #include "models/attention/precision.h"
+#include "models/layer_norm.h"
 
 namespace softvit {
 namespace {
@@ -62,9 +63,7 @@ SoftKernel::SoftKernel(const AttentionOptions& o, bool symmetric)
         "Qlandmark_op",
         torch::nn::Conv2d(
             torch::nn::Conv2dOptions(head_dim, head_dim, sr_ratio).stride(sr_ratio).bias(false)));
-    Qnorm_act = register_module(
-        "Qnorm_act", torch::nn::Sequential(torch::nn::LayerNorm(torch::nn::LayerNormOptions({head_dim})),
-                                           torch::nn::GELU()));
+    Qnorm_act = register_module("Qnorm_act", torch::nn::Sequential(LayerNorm(head_dim), torch::nn::GELU()));
   }
   if (o.local_conv > 0)
     conv =
