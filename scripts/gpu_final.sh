@@ -17,18 +17,10 @@ stamp build
 B=build-gpu/softvit
 [ "${DIST:-0}" = 1 ] && { stamp "data-parallel scaling"; TEST_TIMEOUT=30 timeout 170 bash scripts/gpu_dist.sh /tmp/dist_out; echo "gpu_dist exit $?"; } \
   > "$out/dist.txt" 2>&1
-med=.gpu/data/medmnist
 # BreastMNIST seeds (BREAST=1; SEEDS, default 3 4 5): on GPU 1 when there are two, else on GPU 0
 # while the checks run (they time nothing that is reported); the timings wait for them.
-seeds=${SEEDS:-3 4 5}
 breast_gpu=$([ "$(nvidia-smi -L | wc -l)" -ge 2 ] && echo 1 || echo 0)
-[ "${BREAST:-0}" = 1 ] && for seed in $seeds; do
-  mkdir -p runs/breast_soft_seed$seed
-  CUDA_VISIBLE_DEVICES=$breast_gpu timeout -s INT "${BREAST_CAP:-330}" $B train --config configs/breastmnist_soft.yaml \
-    --set data.root=$med/breastmnist.npz --set run.device=cuda --set data.workers=2 --set run.threads=1 \
-    --set train.cuda_graph=true --set run.seed=$seed --output /dev/shm/breast_soft_seed$seed \
-    > runs/breast_soft_seed$seed/train.log 2>&1 &
-done
+[ "${BREAST:-0}" = 1 ] && BREAST_GPU=$breast_gpu bash scripts/gpu_breast_seeds.sh > "$out/breast.txt" 2>&1 &
 export CUDA_VISIBLE_DEVICES=0
 {
   date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -1
@@ -71,15 +63,6 @@ timeout "${RACECHECK_S:-90}" compute-sanitizer --tool racecheck --error-exitcode
 echo "compute-sanitizer racecheck exit $?: $(grep -E "RACECHECK SUMMARY|ERROR SUMMARY|checks" "$out/racecheck.txt" | tr '\n' ' ')" \
   >> "$out/bench.txt"
 wait  # the BreastMNIST runs
-[ "${BREAST:-0}" = 1 ] && {
-  for seed in $seeds; do
-    r=/dev/shm/breast_soft_seed$seed
-    grep -E "finished|stopping" runs/breast_soft_seed$seed/train.log | tail -1 | cut -c1-170
-    timeout 30 $B eval --checkpoint $r/checkpoints/best.pt --set run.device=cuda --output $r/test.json > /dev/null 2>&1
-    cp $r/{test.json,metrics.jsonl,summary.csv,config.yaml} runs/breast_soft_seed$seed/ 2>/dev/null
-    python3 -c "import json; m=json.load(open('$r/test.json')); print('seed $seed test', m['weights'], 'top1', round(m['top1'],4), 'auroc', round(m['auroc_macro'],4), 'ci95', m['ci95'].get('auroc_macro'), m['ci95'].get('top1'))"
-  done
-} > "$out/breast.txt" 2>&1
 stamp total | tee -a "$out/bench.txt"
 # Few files come back from a device call: everything in one archive, the two summaries beside it.
 tar czf /tmp/all.tar.gz runs/breast_soft_seed* /tmp/dist_out "$out" 2>/dev/null
