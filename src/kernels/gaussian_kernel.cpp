@@ -34,12 +34,14 @@ struct FusedGaussianFunction : torch::autograd::Function<FusedGaussianFunction> 
 
 bool cuda_kernels_compiled() { return SOFTVIT_HAS_CUDA_KERNELS != 0; }
 
+bool switched_off_by_env(const char* variable) {
+  const char* value = std::getenv(variable);
+  return value && std::string(value) == "0";
+}
+
 namespace {
 std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> flag{[] {
-    const char* env = std::getenv("SOFTVIT_FUSED_KERNELS");
-    return !(env && std::string(env) == "0");
-  }()};
+  static std::atomic<bool> flag{!switched_off_by_env("SOFTVIT_FUSED_KERNELS")};
   return flag;
 }
 }  // namespace

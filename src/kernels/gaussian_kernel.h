@@ -32,6 +32,10 @@ bool cuda_kernels_compiled();
 bool fused_kernels_enabled();
 void set_fused_kernels_enabled(bool enabled);
 
+// True when the environment variable is set to "0": how one kernel is switched off for A/B runs
+// (SOFTVIT_FUSED_KERNELS, SOFTVIT_FUSED_DEPTHWISE, SOFTVIT_FUSED_LAYER_NORM). Callers read it once.
+bool switched_off_by_env(const char* variable);
+
 // Shapes the launches take: q ... x n x d, k ... x m x d with equal non-empty leading dims,
 // n, m >= 1 and 1 <= d <= kMaxFusedHeadDim.
 bool gaussian_shapes_fit(at::IntArrayRef q, at::IntArrayRef k);

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "catch.h"
+#include "kernel_test_util.h"
 #include "kernels/depthwise_conv.h"
 #include "kernels/gaussian_kernel.h"
 #include "models/attention/depthwise_conv.h"
@@ -57,10 +58,7 @@ TEST_CASE("depthwise dispatch: shapes the fused kernel takes", "[kernels][dispat
 
 TEST_CASE("depthwise dispatch: on a CUDA device the fused kernel matches conv2d",
           "[kernels][gpu][depthwise]") {
-  if (!kernels::cuda_kernels_compiled() || !torch::cuda::is_available()) {
-    WARN("softvit test skipped: no CUDA kernels in this build or no CUDA device");
-    return;
-  }
+  if (!cuda_kernels_runnable()) return;
   torch::manual_seed(43);
   const auto cuda = torch::TensorOptions().device(torch::kCUDA).dtype(torch::kFloat64);
   for (auto [b, c, h, w, k] : {std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t>{1, 1, 1, 1, 1},

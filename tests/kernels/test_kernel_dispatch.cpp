@@ -6,8 +6,10 @@
 #include <torch/cuda.h>
 
 #include <cmath>
+#include <cstdlib>
 
 #include "catch.h"
+#include "kernel_test_util.h"
 #include "kernels/gaussian_kernel.h"
 #include "kernels/newton_pinv.h"
 #include "models/attention/gaussian_kernel.h"
@@ -104,10 +106,7 @@ TEST_CASE("kernel dispatch: shapes the fused Newton kernel takes", "[kernels][di
 }
 
 TEST_CASE("kernel dispatch: on a CUDA device the fused kernels match the references", "[kernels][gpu]") {
-  if (!kernels::cuda_kernels_compiled() || !torch::cuda::is_available()) {
-    WARN("softvit test skipped: no CUDA kernels in this build or no CUDA device");
-    return;
-  }
+  if (!cuda_kernels_runnable()) return;
   torch::manual_seed(31);
   const auto cuda = torch::TensorOptions().device(torch::kCUDA).dtype(torch::kFloat64);
   for (auto [n, m, d] :
@@ -149,4 +148,17 @@ TEST_CASE("kernel dispatch: on a CUDA device the fused kernels match the referen
     const auto got = kernels::newton_pinv_cuda(a, 20, 0.01);
     CHECK(max_abs_diff(got, expected) < 1e-3 * expected.abs().max().item<double>());
   }
+}
+
+TEST_CASE("kernel dispatch: an A/B switch is off only when its variable is \"0\"", "[kernels][dispatch]") {
+  const char* name = "SOFTVIT_TEST_SWITCH";
+  unsetenv(name);
+  CHECK_FALSE(kernels::switched_off_by_env(name));
+  setenv(name, "1", 1);
+  CHECK_FALSE(kernels::switched_off_by_env(name));
+  setenv(name, "", 1);
+  CHECK_FALSE(kernels::switched_off_by_env(name));
+  setenv(name, "0", 1);
+  CHECK(kernels::switched_off_by_env(name));
+  unsetenv(name);
 }

@@ -5,6 +5,7 @@
 #include <torch/cuda.h>
 
 #include "catch.h"
+#include "kernel_test_util.h"
 #include "kernels/gaussian_kernel.h"
 #include "kernels/layer_norm.h"
 #include "models/layer_norm.h"
@@ -137,10 +138,7 @@ TEST_CASE("layer norm: the ViT init reaches softvit::LayerNorm and pre-norm bloc
 
 TEST_CASE("layer norm: on a CUDA device the fused kernel matches the definition",
           "[models][layer_norm][gpu]") {
-  if (!kernels::cuda_kernels_compiled() || !torch::cuda::is_available()) {
-    WARN("softvit test skipped: no CUDA kernels in this build or no CUDA device");
-    return;
-  }
+  if (!cuda_kernels_runnable()) return;
   torch::manual_seed(7);
   const auto cuda = torch::TensorOptions().device(torch::kCUDA).dtype(torch::kFloat64);
   for (int64_t c : {1, 7, 64, 100, 192, 1024}) {

@@ -2,9 +2,6 @@
 
 #include <ATen/autocast_mode.h>
 
-#include <cstdlib>
-#include <string>
-
 #include "kernels/depthwise_conv.h"
 #include "kernels/gaussian_kernel.h"
 
@@ -21,10 +18,7 @@ torch::Tensor autocast_input(const torch::Tensor& t) {
 }
 
 bool depthwise_kernel_switched_off() {
-  static const bool off = [] {
-    const char* env = std::getenv("SOFTVIT_FUSED_DEPTHWISE");
-    return env && std::string(env) == "0";
-  }();
+  static const bool off = kernels::switched_off_by_env("SOFTVIT_FUSED_DEPTHWISE");
   return off;
 }
 

@@ -1,23 +1,11 @@
 #include "models/attention/gaussian_kernel.h"
 
-#include <ATen/autocast_mode.h>
-
 #include "kernels/gaussian_kernel.h"
 #include "models/attention/precision.h"
 
 namespace softvit {
-namespace {
-
-bool autocast_bf16_on(const torch::Tensor& t) {
-  const auto device = t.device().type();
-  return (device == torch::kCUDA || device == torch::kCPU) && at::autocast::is_autocast_enabled(device) &&
-         at::autocast::get_autocast_dtype(device) == torch::kBFloat16;
-}
-
-}  // namespace
-
 torch::Tensor gaussian_kernel(const torch::Tensor& q, const torch::Tensor& k, bool autocast_output) {
-  const bool bf16_output = autocast_output && autocast_bf16_on(q) && q.scalar_type() != torch::kFloat64;
+  const bool bf16_output = autocast_output && autocast_dtype_for(q) == torch::kBFloat16;
   if (kernels::fused_gaussian_supported(q, k))
     return kernels::fused_gaussian_kernel(q, k, bf16_output ? torch::kBFloat16 : torch::kFloat32);
   auto out = reference::gaussian_kernel(q, k);
