@@ -160,10 +160,14 @@ int supervise(const std::vector<RankSpec>& ranks, const SupervisorOptions& optio
         --running;
         drain(c.out, STDOUT_FILENO, c.rank, c.out_partial);  // its last words before ours
         drain(c.err, STDERR_FILENO, c.rank, c.err_partial);
-        const bool ok =
-            WIFEXITED(status) && (WEXITSTATUS(status) == 0 || (forwarded && WEXITSTATUS(status) == 130));
+        // Exit status 130: the rank stopped on a signal after the job saved. The ranks agree on such
+        // a stop, so the others are ending too; stopping them now could cut rank 0's save short.
+        const bool stopped_on_signal = WIFEXITED(status) && WEXITSTATUS(status) == 130;
+        const bool ok = (WIFEXITED(status) && WEXITSTATUS(status) == 0) || stopped_on_signal;
         if (ok) {
-          log::info(cat("rank ", c.rank, " (pid ", pid, ") finished: ", describe_wait_status(status)));
+          log::info(cat("rank ", c.rank, " (pid ", pid, ") finished: ", describe_wait_status(status),
+                        stopped_on_signal ? " (stopped on a signal)" : ""));
+          if (stopped_on_signal && result == 0) result = 130;
         } else if (!failed) {
           failed = true;
           result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -19,7 +19,9 @@ struct SupervisorOptions {
 };
 
 // Starts every rank and returns when all have ended: 0 when all succeeded, else the status of the
-// first failure (its exit code, or 128 + signal), or 130 when the ranks stopped on a forwarded signal.
+// first failure (its exit code, or 128 + signal), or 130 when the ranks stopped on a signal (forwarded
+// by the launcher or sent to one rank). A rank's exit status 130 is not a failure: the ranks agree on
+// a signal stop, so the launcher lets the others end by themselves.
 int supervise(const std::vector<RankSpec>& ranks, const SupervisorOptions& options);
 
 // "exit status 3", "signal 11 (Segmentation fault)" for a waitpid status.

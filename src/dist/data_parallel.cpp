@@ -99,6 +99,10 @@ torch::Tensor DataParallel::sum(const torch::Tensor& value) { return active() ? 
 
 bool DataParallel::any(bool flag) { return active() ? group_->any(flag) : flag; }
 
+void DataParallel::barrier() {
+  if (active()) group_->any(false);  // a one-element all-reduce is the barrier
+}
+
 std::vector<double> DataParallel::all_values(double value) {
   if (!active()) return {value};
   std::vector<double> values;

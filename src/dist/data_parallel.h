@@ -51,6 +51,7 @@ class DataParallel {
 
   torch::Tensor sum(const torch::Tensor& value);  // over ranks; `value` itself for one process
   bool any(bool flag);                            // true on every rank when true on one
+  void barrier();                                 // returns once every rank has called it
   std::vector<double> all_values(double value);   // every rank's `value`, in rank order
   // This rank's evaluation of its shard -> the whole split's (`dataset_size` samples), on every rank.
   EvalResult gather(const EvalResult& local, int64_t dataset_size, int64_t num_classes);

@@ -436,6 +436,9 @@ void Trainer::save(const std::string& name, int64_t epoch, int64_t batch_in_epoc
 
 void Trainer::stop(const std::string& reason, int64_t epoch, int64_t batch_in_epoch) {
   save("last.pt", epoch, batch_in_epoch, /*with_optimizer=*/true);
+  // The other ranks end only after rank 0 has saved: a launcher that stops the job once one rank
+  // has ended (torchrun does) would otherwise cut the save short.
+  dp_->barrier();
   result_.stopped_early = true;
   result_.stop_reason = reason;
   if (!dp_->is_main()) return;  // rank 0 saved and speaks for the job
