@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # BreastMNIST with configs/breastmnist_soft.yaml from several seeds side by side on one GPU, each
-# stopped by SIGINT at a time cap (it saves and exits), then its best.pt evaluated on test. Prints
-# one line per seed; the runs' logs and metrics go to runs/breast_soft_seed*.
+# stopped by SIGINT at a time cap (it saves and exits), then its best.pt evaluated on test as the
+# config says (test.json) and without test-time augmentation (test_no_tta.json). Prints two lines
+# per seed; the runs' logs and metrics go to runs/breast_soft_seed*.
 # Usage on the GPU machine, after scripts/gpu_build.sh:
 #   [SEEDS="3 4 5"] [BREAST_CAP=330] [BREAST_GPU=0] bash scripts/gpu_breast_seeds.sh
 set -uo pipefail
@@ -20,8 +21,11 @@ wait
 for seed in $seeds; do
   r=/dev/shm/breast_soft_seed$seed
   grep -E "finished|stopping" runs/breast_soft_seed$seed/train.log | tail -1 | cut -c1-170
-  CUDA_VISIBLE_DEVICES=${BREAST_GPU:-0} timeout 30 $B eval --checkpoint $r/checkpoints/best.pt \
-    --set run.device=cuda --output $r/test.json > /dev/null 2>&1
-  cp $r/{test.json,metrics.jsonl,summary.csv,config.yaml} runs/breast_soft_seed$seed/ 2>/dev/null
-  python3 -c "import json; m=json.load(open('$r/test.json')); print('seed $seed test', m['weights'], 'top1', round(m['top1'],4), 'auroc', round(m['auroc_macro'],4), 'ci95', m['ci95'].get('auroc_macro'), m['ci95'].get('top1'))"
+  for variant in test test_no_tta; do
+    extra=""; [ $variant = test_no_tta ] && extra="--set eval.tta=none"
+    CUDA_VISIBLE_DEVICES=${BREAST_GPU:-0} timeout 30 $B eval --checkpoint $r/checkpoints/best.pt \
+      --set run.device=cuda $extra --output $r/$variant.json > /dev/null 2>&1
+    python3 -c "import json; m=json.load(open('$r/$variant.json')); print('seed $seed $variant', m['weights'], 'tta', m['tta'], 'top1', round(m['top1'],4), 'auroc', round(m['auroc_macro'],4), 'ci95', m['ci95'].get('auroc_macro'), m['ci95'].get('top1'))"
+  done
+  cp $r/{test.json,test_no_tta.json,metrics.jsonl,summary.csv,config.yaml} runs/breast_soft_seed$seed/ 2>/dev/null
 done

@@ -3,8 +3,9 @@
 // Without --output/--output-dir the metrics JSON goes to stdout. With them, four files:
 //   --output-dir D:  D/metrics.json, D/predictions.csv, D/confusion_matrix.png, D/roc_curves.png
 //   --output F.json: F.json, F_predictions.csv, F_confusion_matrix.png, F_roc_curves.png
-// The eval.* options (threshold, positive_class, bootstrap, bootstrap_seed, ece_bins) shape the
-// metrics; set them with --set, e.g. --set eval.bootstrap=0 to skip the confidence intervals.
+// The eval.* options (threshold, positive_class, bootstrap, bootstrap_seed, ece_bins, tta) shape the
+// metrics; set them with --set, e.g. --set eval.bootstrap=0 to skip the confidence intervals, or
+// --set eval.tta=hflip to average each image's prediction with its mirror image's.
 #include <nlohmann/json.hpp>
 
 #include <iostream>
@@ -76,7 +77,7 @@ void add_eval_command(CLI::App& app) {
   cmd->footer(
       "Without --output or --output-dir the metrics JSON goes to stdout and no files are written.\n"
       "Metric options and defaults (change with --set key=value): eval.threshold=0.5 eval.positive_class=1 "
-      "eval.bootstrap=1000 eval.bootstrap_seed=0 eval.ece_bins=15");
+      "eval.bootstrap=1000 eval.bootstrap_seed=0 eval.ece_bins=15 eval.tta=none");
   cmd->callback([args] {
     const CheckpointInfo info = read_checkpoint_info(args->checkpoint);
     const RunConfig config =
@@ -105,6 +106,7 @@ void add_eval_command(CLI::App& app) {
     eval_options.full_metrics = true;
     eval_options.metrics = metric_options(config.eval, info.classes.size());
     eval_options.class_names = info.classes;
+    eval_options.tta = parse_test_time_augmentation(config.eval.tta);
     const EvalResult r = evaluate(*model, *loader, device, eval_options);
 
     nlohmann::json out = {{"checkpoint", args->checkpoint},
@@ -113,9 +115,11 @@ void add_eval_command(CLI::App& app) {
                           {"classes", info.classes},
                           {"loss", r.loss},
                           {"seconds", r.seconds},
-                          {"weights", use_ema ? "ema" : "model"}};
+                          {"weights", use_ema ? "ema" : "model"},
+                          {"tta", config.eval.tta}};
     out.update(to_json(*r.metrics));
-    log::info(summary_line(model->name(), split, r));
+    log::info(summary_line(model->name(),
+                           config.eval.tta == "none" ? split : cat(split, ", tta ", config.eval.tta), r));
     for (const auto& warning : r.metrics->warnings) log::warn(warning);
     if (args->output.empty() && args->output_dir.empty()) {
       std::cout << out.dump(2) << "\n";

@@ -204,6 +204,7 @@ void validate(const RunConfig& c) {
   one_of("data.scale_16bit", c.data.scale_16bit, {"full", "minmax"});
   one_of("data.sampler", c.data.sampler, {"random", "balanced", "repeated"});
   one_of("data.on_error", c.data.on_error, {"stop", "skip"});
+  one_of("eval.tta", c.eval.tta, {"none", "hflip"});
   if (c.data.channels != 0 && c.data.channels != 1 && c.data.channels != 3)
     fail("data.channels", "must be 0, 1 or 3");
   if (c.data.workers < 0) fail("data.workers", "must not be negative");

@@ -140,6 +140,7 @@ struct EvalSection {
   int bootstrap = 1000;    // bootstrap resamples for the 95% intervals; 0: none
   int bootstrap_seed = 0;
   int ece_bins = 15;
+  std::string tta = "none";  // test-time augmentation of softvit eval and validation: none | hflip
 };
 
 // Data-parallel training over several processes (softvit launch, torchrun, srun): used only when

@@ -127,6 +127,9 @@ Schema build_schema() {
   SOFTVIT_OPTION(eval.bootstrap, "softvit eval: bootstrap resamples for the 95% intervals; 0: none");
   SOFTVIT_OPTION(eval.bootstrap_seed, "softvit eval: seed of the bootstrap resampling");
   SOFTVIT_OPTION(eval.ece_bins, "softvit eval: equal-width confidence bins of the calibration error");
+  SOFTVIT_OPTION(eval.tta,
+                 "test-time augmentation of softvit eval and each epoch's validation: none | hflip (the mean "
+                 "of the image's and its mirror image's probabilities)");
   SOFTVIT_OPTION(dist.backend, "several processes: auto (nccl on CUDA, gloo on the CPU) | nccl | gloo");
   SOFTVIT_OPTION(dist.connect_timeout_s,
                  "several processes: seconds to reach the store and every rank at the start");

@@ -105,8 +105,12 @@ EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& devi
   {
     torch::NoGradGuard no_grad;
     loader.start_epoch(0);
-    while (auto batch = loader.next())
-      acc.add(model.forward(batch->images.to(device, /*non_blocking=*/true)), batch->labels);
+    while (auto batch = loader.next()) {
+      const bool multi_label = batch->labels.dim() == 2;
+      acc.add(
+          predict_logits(model, batch->images.to(device, /*non_blocking=*/true), options.tta, multi_label),
+          batch->labels);
+    }
   }
   model.train(was_training);
   EvalResult r = acc.result(options);

@@ -12,6 +12,7 @@
 #include "eval/metrics.h"
 #include "eval/metrics_confusion.h"
 #include "eval/score_matrix.h"
+#include "eval/test_time_augmentation.h"
 #include "models/model.h"
 
 namespace softvit {
@@ -19,7 +20,8 @@ namespace softvit {
 struct EvalOptions {
   bool full_metrics = false;  // also AUC, calibration, bootstrap intervals, ... (EvalResult::metrics)
   MetricOptions metrics;
-  std::vector<std::string> class_names;  // empty: class indices
+  std::vector<std::string> class_names;                   // empty: class indices
+  TestTimeAugmentation tta = TestTimeAugmentation::none;  // evaluate(): views averaged per image
 };
 
 struct EvalResult {

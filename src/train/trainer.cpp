@@ -361,8 +361,10 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
     AutocastScope autocast(device_, bf16_);
     // Each rank evaluates its shard; the gathered metrics are the same on every rank.
     const int64_t n = val_loader_->source().size(), classes = model_->num_classes();
-    val = dp_->gather(evaluate(*model_, *val_loader_, device_), n, classes);
-    if (ema_) ema_val = dp_->gather(evaluate(ema_->model(), *val_loader_, device_), n, classes);
+    EvalOptions options;
+    options.tta = parse_test_time_augmentation(config_.eval.tta);
+    val = dp_->gather(evaluate(*model_, *val_loader_, device_, options), n, classes);
+    if (ema_) ema_val = dp_->gather(evaluate(ema_->model(), *val_loader_, device_, options), n, classes);
   }
   EpochSummary summary{
       epoch + 1, train_loss, val.loss, val.top1, lr_, img_s, train_seconds + seconds_since(eval_start)};

@@ -1,0 +1,31 @@
+// Test-time augmentation: a prediction averaged over views of each image. The views are ones the
+// model saw in training (the mirror image, for models trained with random horizontal flips), so the
+// average keeps the model's calibration while it evens out what a single view gets wrong by chance.
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "models/model.h"
+
+namespace softvit {
+
+enum class TestTimeAugmentation {
+  none,   // the image as it is
+  hflip,  // the image and its mirror image (width flipped)
+};
+
+// "none" | "hflip"; anything else throws, naming the value.
+TestTimeAugmentation parse_test_time_augmentation(const std::string& name);
+
+// The logits whose softmax (multi-label: whose per-label sigmoid) is the mean of the views'
+// probabilities. Each element of `view_logits` is B x classes; computed in log space, so extreme
+// logits stay finite.
+torch::Tensor mean_of_views(const std::vector<torch::Tensor>& view_logits, bool multi_label);
+
+// model(images) for `none`; otherwise mean_of_views over the augmentation's views, in float32.
+torch::Tensor predict_logits(Model& model, const torch::Tensor& images, TestTimeAugmentation tta,
+                             bool multi_label);
+
+}  // namespace softvit
