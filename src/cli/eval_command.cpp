@@ -87,7 +87,8 @@ void add_eval_command(CLI::App& app) {
     set_threads(config.run.threads);
     const torch::Device device = parse_device(config.run.device);
     const std::string split = args->split.empty() ? config.data.test_split : args->split;
-    auto loader = make_loader(config, split, false);
+    // Labelled in the model's class order: a split that lacks a class must not shift the labels.
+    auto loader = make_loader(config, split, false, 0, 1, info.classes);
 
     const auto classes = static_cast<int64_t>(info.classes.size());
     ModelPtr model = build_model(config.model, classes, loader->channels());

@@ -297,9 +297,10 @@ Batch Loader::finish(Pending& pending) const {
 }
 
 std::unique_ptr<Loader> make_loader(const RunConfig& config, const std::string& split, bool train, int rank,
-                                    int world_size) {
+                                    int world_size, const std::vector<std::string>& model_classes) {
   const DataSection& data = config.data;
-  SourcePtr source = make_source(data, split, train ? data.limit_train : data.limit_eval);
+  SourcePtr source =
+      make_source_for_classes(data, split, model_classes, train ? data.limit_train : data.limit_eval);
   if (source->size() == 0)
     throw DataError(cat("split '", split, "' of ", data.root, " has no readable samples"));
   LoaderConfig o;

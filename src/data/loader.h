@@ -96,7 +96,10 @@ class Loader : public BatchSource {
 
 // The loader for `split` of the configured data: training (shuffled or sampled, train
 // transforms, mixup, drop_last) or evaluation (in order, eval transforms); this rank's share.
+// model_classes: label the split in this order (the training split's classes, or a checkpoint's;
+// see make_source_for_classes); empty: the split's own.
 std::unique_ptr<Loader> make_loader(const RunConfig& config, const std::string& split, bool train,
-                                    int rank = 0, int world_size = 1);
+                                    int rank = 0, int world_size = 1,
+                                    const std::vector<std::string>& model_classes = {});
 
 }  // namespace softvit

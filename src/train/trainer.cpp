@@ -129,7 +129,9 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
 
   const auto& data = config_.data;
   train_loader_ = make_loader(config_, data.train_split, /*train=*/true, dp_->rank(), dp_->world_size());
-  val_loader_ = make_loader(config_, data.val_split, /*train=*/false, dp_->rank(), dp_->world_size());
+  // Validation is labelled in the training split's class order, whatever classes it has itself.
+  val_loader_ = make_loader(config_, data.val_split, /*train=*/false, dp_->rank(), dp_->world_size(),
+                            train_loader_->classes());
   const auto& class_names = train_loader_->classes();
   const int64_t train_size = train_loader_->source().size();
   log::info(cat("data: ", data.source, " ", data.root, ": ", train_size, " train (", data.train_split, "), ",

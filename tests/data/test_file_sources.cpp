@@ -67,7 +67,7 @@ TEST_CASE("folder source: an empty class folder and an unknown class folder unde
   d.on_error = "stop";
   d.classes = {"cat", "dog"};  // emu is not named: its label would be out of range
   CHECK_THROWS_WITH(make_source(d, "train"),
-                    Catch::Contains("emu") && Catch::Contains("not in data.classes"));
+                    Catch::Contains("emu") && Catch::Contains("not one of the classes given"));
 }
 
 TEST_CASE("csv: RFC 4180 fields with quotes and line numbers", "[data][sources]") {

@@ -10,7 +10,7 @@ namespace softvit {
 namespace fs = std::filesystem;
 
 FolderSource::FolderSource(const std::string& split_dir, const std::vector<std::string>& classes,
-                           bool skip_bad, int64_t limit) {
+                           bool skip_bad, int64_t limit, bool every_class_present) {
   if (!fs::is_directory(split_dir)) throw DataError(cat("dataset folder '", split_dir, "' does not exist"));
   std::vector<std::string> found;
   for (const auto& entry : fs::directory_iterator(split_dir))
@@ -21,7 +21,8 @@ FolderSource::FolderSource(const std::string& split_dir, const std::vector<std::
   for (const auto& name : found)
     if (std::find(classes_.begin(), classes_.end(), name) == classes_.end())
       report_problem(skip_bad, problems_, (fs::path(split_dir) / name).string(),
-                     "class folder is not in data.classes (its label would be out of range)");
+                     "class folder is not one of the classes given (data.classes, or the model's): it "
+                     "would have no label");
 
   for (size_t c = 0; c < classes_.size(); ++c) {
     const fs::path dir = fs::path(split_dir) / classes_[c];
@@ -31,7 +32,9 @@ FolderSource::FolderSource(const std::string& split_dir, const std::vector<std::
         if (entry.is_regular_file() && is_image_file(entry.path().string()))
           files.push_back(entry.path().string());
     if (files.empty()) {
-      report_problem(skip_bad, problems_, dir.string(), "class folder is empty or missing (no image files)");
+      if (every_class_present)
+        report_problem(skip_bad, problems_, dir.string(),
+                       "class folder is empty or missing (no image files)");
       continue;
     }
     std::sort(files.begin(), files.end());
@@ -54,9 +57,13 @@ FolderSource::FolderSource(const std::string& split_dir, const std::vector<std::
   }
 }
 
+std::string folder_split_dir(const DataSection& data, const std::string& split) {
+  return (fs::path(data.root) / split).string();
+}
+
 SourcePtr make_folder_source(const DataSection& data, const std::string& split, int64_t limit) {
-  return std::make_shared<FolderSource>((fs::path(data.root) / split).string(), data.classes,
-                                        data.on_error == "skip", limit);
+  return std::make_shared<FolderSource>(folder_split_dir(data, split), data.classes, data.on_error == "skip",
+                                        limit);
 }
 
 }  // namespace softvit

@@ -1,5 +1,6 @@
 // An ImageNet-style folder: root/<split>/<class>/<image>. Classes are the subfolder names in
-// sorted order (or data.classes, which then must name every subfolder); files in sorted order.
+// sorted order (or given: data.classes, or the model's for an evaluation split), which then must
+// name every subfolder; files in sorted order.
 #pragma once
 #include "core/config.h"
 #include "data/sources/source.h"
@@ -8,8 +9,10 @@ namespace softvit {
 
 class FolderSource : public Source {
  public:
+  // every_class_present: a given class without a folder of images is a problem (data.on_error);
+  // otherwise it is a class absent from this split.
   FolderSource(const std::string& split_dir, const std::vector<std::string>& classes, bool skip_bad,
-               int64_t limit);
+               int64_t limit, bool every_class_present = true);
 
   int64_t size() const override { return static_cast<int64_t>(files_.size()); }
   const std::vector<std::string>& classes() const override { return classes_; }
@@ -22,6 +25,7 @@ class FolderSource : public Source {
   std::vector<int64_t> labels_;
 };
 
+std::string folder_split_dir(const DataSection& data, const std::string& split);  // root/split
 SourcePtr make_folder_source(const DataSection& data, const std::string& split, int64_t limit);
 
 }  // namespace softvit

@@ -23,4 +23,15 @@ SourcePtr make_source(const DataSection& data, const std::string& split, int64_t
   throw ConfigError(cat("unknown data.source '", data.source, "' (known: idx, npz, folder, csv, synthetic)"));
 }
 
+SourcePtr make_source_for_classes(const DataSection& data, const std::string& split,
+                                  const std::vector<std::string>& model_classes, int64_t limit) {
+  if (model_classes.empty()) return make_source(data, split, limit);
+  if (data.source == "folder")
+    return std::make_shared<FolderSource>(folder_split_dir(data, split), model_classes,
+                                          data.on_error == "skip", limit, /*every_class_present=*/false);
+  DataSection labelled = data;
+  labelled.classes = model_classes;  // csv: names map to these indices; arrays: labels checked in range
+  return make_source(labelled, split, limit);
+}
+
 }  // namespace softvit

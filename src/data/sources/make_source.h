@@ -9,4 +9,11 @@ namespace softvit {
 // for missing or malformed data (or records the problem under data.on_error: skip).
 SourcePtr make_source(const DataSection& data, const std::string& split, int64_t limit = 0);
 
+// The same split labelled in the order of `model_classes` (the training split's, or a checkpoint's),
+// whatever classes this split has itself: an evaluation split that lacks a class, or lists them in
+// another order, must not shift the labels. A class of the split that is not among them is an error
+// naming it; a class absent from the split is allowed.
+SourcePtr make_source_for_classes(const DataSection& data, const std::string& split,
+                                  const std::vector<std::string>& model_classes, int64_t limit = 0);
+
 }  // namespace softvit
