@@ -160,6 +160,44 @@ TEST_CASE("trainer: a NaN loss stops with the step and keeps the last good check
   CHECK(kept.epoch == 1);
 }
 
+TEST_CASE("trainer: a start that fails leaves the run already in its folder resumable", "[train][resume]") {
+  TempDir dir;
+  auto c = tiny_run(dir.path("run"));
+  c.train.epochs = 1;
+  train(c);
+  const auto read = [&] {
+    std::ifstream in(dir.path("run/config.yaml"));
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const std::string saved = read();
+  auto broken = c;
+  broken.model.name = "no_such_model";
+  CHECK_THROWS_AS(train(broken), ConfigError);
+  CHECK(read() == saved);  // not the broken run's config
+  TrainOptions resume;
+  resume.resume = true;
+  const TrainResult more = train(run_config_of(dir.path("run"), {"train.epochs=2"}), resume);
+  CHECK(more.epochs_done == 2);
+  CHECK(read_checkpoint_info(dir.path("run/checkpoints/last.pt")).epoch == 2);
+}
+
+TEST_CASE("trainer: a NaN loss before the first checkpoint says that nothing was saved", "[train][nan]") {
+  TempDir dir;
+  auto c = tiny_run(dir.path("early"));
+  c.optim.lr = 1e30;
+  c.schedule.warmup_epochs = 0;
+  try {
+    train(c);
+    FAIL("no error for a NaN loss");
+  } catch (const TrainError& e) {
+    const std::string m = e.what();
+    CHECK(m.find("at step") != std::string::npos);
+    CHECK(m.find("before any checkpoint was written") != std::string::npos);
+    CHECK(m.find("last good checkpoint") == std::string::npos);  // there is none to point to
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.path("early/checkpoints/last.pt")));
+}
+
 TEST_CASE("checkpoint: a writer killed at any moment leaves a loadable checkpoint", "[train][checkpoint]") {
   TempDir dir;
   const std::string path = dir.path("last.pt");

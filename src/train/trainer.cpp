@@ -86,6 +86,12 @@ class Trainer {
   std::string checkpoint_path(const std::string& name) const {
     return (fs::path(run_dir_) / "checkpoints" / name).string();
   }
+  // The end of a non-finite-loss error: where the work done so far is, if any was saved.
+  std::string last_good_checkpoint() const {
+    const std::string last = checkpoint_path("last.pt");
+    return fs::exists(last) ? cat("stopped, the last good checkpoint is ", last)
+                            : "stopped before any checkpoint was written (no epoch had finished)";
+  }
 
   const RunConfig config_;
   const TrainOptions options_;
@@ -118,7 +124,6 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   if (dp_->is_main()) {  // only rank 0 writes the run folder
     fs::create_directories(fs::path(run_dir_) / "checkpoints");
     log::add_file((fs::path(run_dir_) / "train.log").string());
-    write_file_atomic((fs::path(run_dir_) / "config.yaml").string(), config_yaml_);
   }
 
   const int threads = set_threads(dp_->threads(config_.run.threads));
@@ -209,6 +214,16 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
                   ", step ", state_.step));
   }
   first_step_ = state_.step;
+  // Written once the run is set up: a start that fails (an unknown model, missing data) leaves the
+  // config of a run already in this folder as it was, so that run can still be resumed.
+  if (dp_->is_main()) {
+    if (!options_.resume && fs::exists(checkpoint_path("last.pt")))
+      log::warn(cat("run folder ", run_dir_,
+                    " holds an earlier run: this fresh run replaces its checkpoints "
+                    "(softvit train --resume ",
+                    run_dir_, " continues a run instead)"));
+    write_file_atomic((fs::path(run_dir_) / "config.yaml").string(), config_yaml_);
+  }
 
   StepParts parts;  // after any checkpoint load: a graph captures the tensors as they are now
   parts.model = model_.get();
@@ -293,8 +308,8 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
     if (!device_.is_cuda()) {
       const double value = dp_->sum(loss.detach()).item<double>() / dp_->world_size();  // all ranks agree
       if (!std::isfinite(value))
-        throw TrainError(cat("loss is ", value, " at step ", state_.step + 1, " (epoch ", epoch + 1,
-                             "); stopped, the last good checkpoint is ", checkpoint_path("last.pt")));
+        throw TrainError(cat("loss is ", value, " at step ", state_.step + 1, " (epoch ", epoch + 1, "); ",
+                             last_good_checkpoint()));
     }
     if (!last_micro) continue;
 
@@ -306,8 +321,7 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
       const double mean_loss = dp_->sum(window_loss).item<double>() / std::max<int64_t>(1, images);
       if (!std::isfinite(mean_loss))
         throw TrainError(cat("loss is ", mean_loss, " between steps ", window_first_step, " and ",
-                             state_.step, " (epoch ", epoch + 1, "); stopped, the last good checkpoint is ",
-                             checkpoint_path("last.pt")));
+                             state_.step, " (epoch ", epoch + 1, "); ", last_good_checkpoint()));
       const double window_s = std::max(seconds_since(window_start), 1e-9);
       const double img_s = images / window_s;
       const double data_wait = window_wait_s / window_s;
