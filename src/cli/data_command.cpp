@@ -1,5 +1,7 @@
 // softvit data inspect --config F [--set key=value ...]: what the configured data holds: classes,
-// counts per split and class, image sizes, and every sample that cannot be read.
+// counts per split and class, image sizes, and every sample that cannot be read. The other splits
+// are listed in the training split's class order, as training and softvit eval label them: a class
+// a split lacks shows a count of 0, and a class the training split lacks is listed as a problem.
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -13,17 +15,19 @@
 namespace softvit::cli {
 namespace {
 
-void inspect_split(const DataSection& data, const std::string& split, std::ostream& out,
-                   int64_t& unreadable) {
+// Lists `split` labelled by `model_classes` (empty: its own classes); returns the classes used.
+std::vector<std::string> inspect_split(const DataSection& data, const std::string& split,
+                                       const std::vector<std::string>& model_classes, std::ostream& out,
+                                       int64_t& unreadable) {
   DataSection listing = data;
   listing.on_error = "skip";  // list every problem instead of stopping at the first
   SourcePtr source;
   try {
-    source = make_source(listing, split);
+    source = make_source_for_classes(listing, split, model_classes);
   } catch (const DataError& e) {
     out << "split " << split << ": cannot be listed: " << e.what() << "\n";
     ++unreadable;
-    return;
+    return {};
   }
   const auto& classes = source->classes();
   std::vector<int64_t> per_class(classes.size(), 0);
@@ -71,6 +75,7 @@ void inspect_split(const DataSection& data, const std::string& split, std::ostre
   out << "  unreadable: " << problems.size() << "\n";
   for (const auto& p : problems) out << "    " << p.file << ": " << p.reason << "\n";
   unreadable += static_cast<int64_t>(problems.size());
+  return classes;
 }
 
 }  // namespace
@@ -95,7 +100,11 @@ void add_data_command(CLI::App& app) {
     for (const auto& s : {d.train_split, d.val_split, d.test_split})
       if (std::find(splits.begin(), splits.end(), s) == splits.end()) splits.push_back(s);
     int64_t unreadable = 0;
-    for (const auto& split : splits) inspect_split(d, split, std::cout, unreadable);
+    std::vector<std::string> train_classes;  // the first split listed is the training split
+    for (const auto& split : splits) {
+      const auto classes = inspect_split(d, split, train_classes, std::cout, unreadable);
+      if (split == d.train_split) train_classes = classes;
+    }
     std::cout << "unreadable in total: " << unreadable << "\n";
   });
 }
