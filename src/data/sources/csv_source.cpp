@@ -14,6 +14,14 @@ namespace softvit {
 namespace fs = std::filesystem;
 namespace {
 
+// The class names for a message: all of them, or the first ten and how many more.
+std::string class_list(const std::vector<std::string>& classes) {
+  const size_t shown = std::min<size_t>(classes.size(), 10);
+  std::string text = join(std::vector<std::string>(classes.begin(), classes.begin() + shown), ", ");
+  if (shown < classes.size()) text += cat(", ... ", classes.size() - shown, " more");
+  return text;
+}
+
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t");
   const auto e = s.find_last_not_of(" \t");
@@ -197,7 +205,8 @@ CsvSource::CsvSource(const DataSection& data, const std::string& split, int64_t 
         y = -1;
       if (y < 0) {
         report_problem(skip, problems_, where,
-                       cat("label '", text, "' is out of range (", classes_.size(), " classes)"));
+                       cat("label '", text, "' is out of range: not a class name (", class_list(classes_),
+                           ") nor an index below ", classes_.size()));
         continue;
       }
       labels_.push_back(y);
