@@ -128,6 +128,13 @@ TEST_CASE("cli: bad input ends in one error line and a non-zero exit", "[cli]") 
       run("eval --checkpoint " + out + "/checkpoints/last.pt --config " + config + " --set model.depth=3"),
       "blocks.2");
   one_error(run("eval --checkpoint " + dir.path("none.pt")), "none.pt");
+
+  // A config with a data section only: the model stays the checkpoint's (not the default model).
+  const std::string data_only = dir.write("data_only.yaml", "data: {limit_eval: 64}\neval: {bootstrap: 0}\n");
+  const Output e = run("eval --checkpoint " + out + "/checkpoints/last.pt --config " + data_only);
+  INFO(e.text);
+  REQUIRE(e.status == 0);
+  CHECK(e.text.find("(64 images)") != std::string::npos);  // its data section was used
 }
 
 TEST_CASE("cli: config --defaults lists every option with its help", "[cli]") {

@@ -62,7 +62,8 @@ void add_eval_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");
   cmd->add_option("--checkpoint", args->checkpoint, "checkpoint file (.pt)")->required();
   cmd->add_option("-c,--config", args->config,
-                  "config whose data section to use (default: the checkpoint's)");
+                  "config whose data and eval sections to use (default: the checkpoint's); the model is "
+                  "always the checkpoint's");
   cmd->add_option("--set", args->overrides, "override an option: key=value (repeatable)");
   cmd->add_option("--split", args->split, "split to evaluate (default: data.test_split)");
   cmd->add_option("--weights", args->weights,
@@ -80,10 +81,14 @@ void add_eval_command(CLI::App& app) {
       "eval.bootstrap=1000 eval.bootstrap_seed=0 eval.ece_bins=15 eval.tta=none");
   cmd->callback([args] {
     const CheckpointInfo info = read_checkpoint_info(args->checkpoint);
-    const RunConfig config =
-        args->config.empty()
-            ? parse_config(info.config_yaml, args->checkpoint + " (saved config)", args->overrides)
-            : load_config(args->config, args->overrides);
+    // The model, and how the run ranked its checkpoints, are the checkpoint's; --config gives the
+    // data to evaluate on and the eval options. --set applies to both.
+    RunConfig config = parse_config(info.config_yaml, args->checkpoint + " (saved config)", args->overrides);
+    if (!args->config.empty()) {
+      const RunConfig given = load_config(args->config, args->overrides);
+      config.data = given.data;
+      config.eval = given.eval;
+    }
     set_threads(config.run.threads);
     const torch::Device device = parse_device(config.run.device);
     const std::string split = args->split.empty() ? config.data.test_split : args->split;
