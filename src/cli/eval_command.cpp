@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/loader.h"
+#include "data/sources/make_source.h"
 #include "eval/eval_outputs.h"
 #include "eval/evaluate.h"
 #include "log/log.h"
@@ -93,7 +94,9 @@ void add_eval_command(CLI::App& app) {
     const torch::Device device = parse_device(config.run.device);
     const std::string split = args->split.empty() ? config.data.test_split : args->split;
     // Labelled in the model's class order: a split that lacks a class must not shift the labels.
-    auto loader = make_loader(config, split, false, 0, 1, info.classes);
+    const std::vector<std::string> class_order = evaluation_class_order(config.data, split, info.classes);
+    auto loader = make_loader(config, split, false, 0, 1, class_order);
+    const std::vector<std::string>& class_names = loader->classes();
 
     const auto classes = static_cast<int64_t>(info.classes.size());
     ModelPtr model = build_model(config.model, classes, loader->channels());
@@ -111,14 +114,14 @@ void add_eval_command(CLI::App& app) {
     EvalOptions eval_options;
     eval_options.full_metrics = true;
     eval_options.metrics = metric_options(config.eval, info.classes.size());
-    eval_options.class_names = info.classes;
+    eval_options.class_names = class_names;
     eval_options.tta = parse_test_time_augmentation(config.eval.tta);
     const EvalResult r = evaluate(*model, *loader, device, eval_options);
 
     nlohmann::json out = {{"checkpoint", args->checkpoint},
                           {"model", model->name()},
                           {"split", split},
-                          {"classes", info.classes},
+                          {"classes", class_names},
                           {"loss", r.loss},
                           {"seconds", r.seconds},
                           {"weights", use_ema ? "ema" : "model"},
@@ -132,7 +135,7 @@ void add_eval_command(CLI::App& app) {
       return;
     }
     const EvalOutputPaths paths = eval_output_paths(args->output, args->output_dir);
-    write_eval_outputs(paths, out, r, info.classes);
+    write_eval_outputs(paths, out, r, class_names);
     std::cout << "metrics: " << paths.json << "\n";
   });
 }

@@ -86,3 +86,38 @@ TEST_CASE("split classes: make_loader labels an evaluation split in the given or
   REQUIRE(batch);
   CHECK(batch->labels.equal(torch::tensor({0, 2}, torch::kInt64)));
 }
+
+TEST_CASE("split classes: a model without class names meets named class folders", "[data][sources]") {
+  TempDir dir;
+  DataSection d = testing::folder_data(folder_without_a_class(dir));
+  const std::vector<std::string> unnamed = {"0", "1", "2"};  // e.g. imported from timm's weights
+  // Named model classes always win.
+  CHECK(evaluation_class_order(d, "val", kModelClasses) == kModelClasses);
+  // The training split's sorted folders give the order, as timm reads an ImageNet folder.
+  CHECK(evaluation_class_order(d, "train", unnamed) == kModelClasses);
+  // A split that lacks a class cannot say which index each folder is.
+  CHECK_THROWS_WITH(evaluation_class_order(d, "val", unnamed),
+                    Catch::Contains("have no names") && Catch::Contains("data.classes"));
+  // data.classes names them; it must name all three.
+  d.classes = {"emu", "dog", "cat"};
+  CHECK(evaluation_class_order(d, "val", unnamed) == d.classes);
+  d.classes = {"cat", "emu"};
+  CHECK_THROWS_WITH(evaluation_class_order(d, "val", unnamed), Catch::Contains("data.classes"));
+
+  // Folders named by index keep the model's order (sorted names would put "10" before "2").
+  DataSection numbered = testing::folder_data(dir.path("numbered"));
+  std::vector<std::string> eleven;
+  for (int c = 0; c < 11; ++c) {
+    write_image(cat(numbered.root, "/test/", c, "/0.png"), c);
+    eleven.push_back(std::to_string(c));
+  }
+  CHECK(evaluation_class_order(numbered, "test", eleven) == eleven);
+  const auto source = make_source_for_classes(numbered, "test", eleven);
+  for (int64_t i = 0; i < source->size(); ++i)  // each folder's images carry its number as label
+    CHECK(source->load(i).name.find(cat("/test/", source->label(i), "/")) != std::string::npos);
+
+  // Array sources carry index labels: the model's order.
+  DataSection arrays;
+  arrays.source = "npz";
+  CHECK(evaluation_class_order(arrays, "test", unnamed) == unnamed);
+}

@@ -1,5 +1,7 @@
 #include "data/sources/make_source.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/sources/csv_source.h"
@@ -21,6 +23,33 @@ SourcePtr make_source(const DataSection& data, const std::string& split, int64_t
                                              data.channels == 0 ? 3 : data.channels, split);
   }
   throw ConfigError(cat("unknown data.source '", data.source, "' (known: idx, npz, folder, csv, synthetic)"));
+}
+
+namespace {
+
+bool is_index(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+std::vector<std::string> evaluation_class_order(const DataSection& data, const std::string& split,
+                                                const std::vector<std::string>& model_classes) {
+  for (size_t c = 0; c < model_classes.size(); ++c)
+    if (model_classes[c] != std::to_string(c)) return model_classes;  // named classes
+  const size_t n = model_classes.size();
+  const auto must_number_n = [&](const std::vector<std::string>& names, const std::string& what) {
+    if (names.size() != n)
+      throw DataError(cat("the model's ", n, " classes have no names, so ", what,
+                          " gives their order, but it has ", names.size(), ": list the ", n,
+                          " class names in label order in data.classes"));
+    return names;
+  };
+  if (!data.classes.empty()) return must_number_n(data.classes, "data.classes");
+  if (data.source != "folder" && data.source != "csv") return model_classes;  // labels are indices
+  const auto own = make_source(data, split)->classes();
+  if (std::all_of(own.begin(), own.end(), is_index)) return model_classes;
+  return must_number_n(own, cat("split '", split, "' (its sorted class names)"));
 }
 
 SourcePtr make_source_for_classes(const DataSection& data, const std::string& split,

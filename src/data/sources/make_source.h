@@ -16,4 +16,12 @@ SourcePtr make_source(const DataSection& data, const std::string& split, int64_t
 SourcePtr make_source_for_classes(const DataSection& data, const std::string& split,
                                   const std::vector<std::string>& model_classes, int64_t limit = 0);
 
+// The class order `softvit eval` labels `split` by, for a model whose classes are `model_classes`:
+// those, unless they have no names ("0".."n-1": weights imported without names, such as timm's) and
+// the data names its classes. Then data.classes gives the order, or else the split's own sorted
+// class folders or label names (the order timm reads an ImageNet folder in), which must then number
+// n. Labels that are indices already (arrays, folders named 0, 1, ...) keep the model's order.
+std::vector<std::string> evaluation_class_order(const DataSection& data, const std::string& split,
+                                                const std::vector<std::string>& model_classes);
+
 }  // namespace softvit
