@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # BreastMNIST with configs/breastmnist_soft.yaml from several seeds side by side on one GPU, each
 # stopped by SIGINT at a time cap (it saves and exits), then its best.pt evaluated on test as the
-# config says (test.json) and without test-time augmentation (test_no_tta.json). Prints two lines
-# per seed; the runs' logs and metrics go to runs/breast_soft_seed*.
+# config says (test.json) and, when the config has test-time augmentation, without it
+# (test_no_tta.json). Prints a line per evaluation; the runs' logs and metrics go to
+# runs/breast_soft_seed*.
 # Usage on the GPU machine, after scripts/gpu_build.sh:
 #   [SEEDS="3 4 5"] [BREAST_CAP=330] [BREAST_GPU=0] bash scripts/gpu_breast_seeds.sh
 set -uo pipefail
@@ -21,7 +22,9 @@ wait
 for seed in $seeds; do
   r=/dev/shm/breast_soft_seed$seed
   grep -E "finished|stopping" runs/breast_soft_seed$seed/train.log | tail -1 | cut -c1-170
-  for variant in test test_no_tta; do
+  variants=test
+  grep -q "tta: hflip" $r/config.yaml 2>/dev/null && variants="test test_no_tta"  # else the same figures
+  for variant in $variants; do
     extra=""; [ $variant = test_no_tta ] && extra="--set eval.tta=none"
     CUDA_VISIBLE_DEVICES=${BREAST_GPU:-0} timeout 30 $B eval --checkpoint $r/checkpoints/best.pt \
       --set run.device=cuda $extra --output $r/$variant.json > /dev/null 2>&1

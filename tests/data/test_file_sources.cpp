@@ -101,6 +101,12 @@ TEST_CASE("csv source: class names or indices and a split column", "[data][sourc
   CHECK(train->label(2) == 1);
   CHECK(train->load(2).name == dir.path("img/3.png"));
   CHECK(make_source(d, "val")->size() == 1);
+  // On its own the val split (zebra only) would call zebra class 0; in the training split's
+  // order, as validation and softvit eval label it, zebra stays class 2.
+  CHECK(make_source(d, "val")->label(0) == 0);
+  const auto val = make_source_for_classes(d, "val", train->classes());
+  CHECK(val->classes() == train->classes());
+  CHECK(val->label(0) == 2);
 
   dir.write("train.csv", "path,label\nimg/0.png,2\nimg/1.png,0\n");  // default manifest {split}.csv
   DataSection plain;

@@ -1,6 +1,7 @@
-// Evaluation splits are labelled in the model's class order. A folder or manifest split that
-// lacks a class (or lists its classes in another order) has its own sorted class list; labelling
-// it by that list would call each later class by the wrong index, silently.
+// Evaluation splits are labelled in the model's class order. A folder or manifest split that lacks
+// a class (or lists its classes in another order) has its own sorted class list; labelling it by
+// that list would call each later class by the wrong index, silently. (The CSV case is in
+// test_file_sources.cpp, on that file's fixture.)
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/loader.h"
@@ -53,25 +54,6 @@ TEST_CASE("split classes: a folder split without a class keeps the model's label
   CHECK(skipped->size() == 2);
   REQUIRE(skipped->problems().size() == 1);
   CHECK(skipped->problems()[0].file.find("fox") != std::string::npos);
-}
-
-TEST_CASE("split classes: a manifest split without a class keeps the model's labels", "[data][sources]") {
-  TempDir dir;
-  for (int k = 0; k < 4; ++k) write_image(dir.path(cat("img/", k, ".png")), k);
-  dir.write("all.csv",
-            "path,label,split\nimg/0.png,zebra,train\nimg/1.png,ant,train\nimg/2.png,bee,train\n"
-            "img/3.png,zebra,val\n");
-  DataSection d;
-  d.source = "csv";
-  d.root = dir.root.string();
-  d.manifest = "all.csv";
-  d.csv_split_column = "split";
-  const auto train = make_source(d, "train");
-  REQUIRE(train->classes() == std::vector<std::string>{"ant", "bee", "zebra"});
-  CHECK(make_source(d, "val")->label(0) == 0);  // on its own: zebra is its only class
-  const auto val = make_source_for_classes(d, "val", train->classes());
-  CHECK(val->classes() == train->classes());
-  CHECK(val->label(0) == 2);
 }
 
 TEST_CASE("split classes: make_loader labels an evaluation split in the given order", "[data][stream]") {
