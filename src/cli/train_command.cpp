@@ -1,21 +1,58 @@
 // softvit train --config F [--set key=value ...] [--output DIR] [--init-from WEIGHTS]
 // softvit train --resume DIR [--set key=value ...]
+// softvit train --config F --lr-find [--lr-find-steps N] [--lr-find-range A:B] [--lr-find-output DIR]
 #include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "core/config.h"
+#include "core/error.h"
+#include "core/strings.h"
 #include "dist/env.h"
 #include "log/log.h"
+#include "train/lr_finder.h"
 #include "train/trainer.h"
 
 namespace softvit::cli {
+namespace {
+
+// "1e-7:1" -> the range's two ends.
+void parse_lr_range(const std::string& text, LrFindOptions& options) {
+  const auto colon = text.find(':');
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument(text);
+    options.start_lr = std::stod(text.substr(0, colon));
+    options.end_lr = std::stod(text.substr(colon + 1));
+  } catch (const std::logic_error&) {
+    throw ConfigError(cat("--lr-find-range '", text, "': expected START:END, e.g. 1e-7:1"));
+  }
+}
+
+void run_lr_find(const RunConfig& config, LrFindOptions options, const std::string& range) {
+  if (!range.empty()) parse_lr_range(range, options);
+  if (options.output_dir.empty()) options.output_dir = config.run.output + "_lr_find";
+  const LrFindResult r = find_learning_rate(config, options);
+  const auto as_option = [&](double lr) { return lr / r.lr_scale; };
+  std::cout << "lr-find: suggested optim.lr=" << as_option(r.valley_lr) << " (fastai's valley; steepest fall "
+            << as_option(r.steepest_lr) << ", a tenth of the minimum " << as_option(r.minimum_lr) / 10 << ")"
+            << (r.lr_scale != 1 ? cat(", for optim.lr_base_batch ", config.optim.lr_base_batch,
+                                      " (effective lr x", r.lr_scale, ")")
+                                : std::string())
+            << (r.diverged ? "" : "; the loss had not diverged by the end of the range: try a wider one")
+            << "\nlr-find: " << r.png << ", " << r.csv << " (" << r.lrs.size()
+            << " steps; run folder untouched)\n";
+}
+
+}  // namespace
 
 void add_train_command(CLI::App& app) {
   struct Args {
     std::string config, output, resume, init_from;
     std::vector<std::string> overrides;
     int64_t stop_after_steps = 0;
+    bool lr_find = false;
+    LrFindOptions lr_find_options;
+    std::string lr_find_range;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("train", "train a model from a YAML config, or resume a run");
@@ -30,6 +67,18 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--stop-after-steps", args->stop_after_steps,
                   "save and stop after this many optimizer steps in total (resume later)");
+  auto* lr_find =
+      cmd->add_flag("--lr-find", args->lr_find,
+                    "learning-rate range test instead of training: loss against an exponentially "
+                    "rising lr, lr_find.png and a suggested optim.lr; the run folder is untouched")
+          ->excludes(resume);
+  cmd->add_option("--lr-find-steps", args->lr_find_options.steps, "steps of the range test (default 200)")
+      ->needs(lr_find);
+  cmd->add_option("--lr-find-range", args->lr_find_range, "START:END learning rates (default 1e-7:1)")
+      ->needs(lr_find);
+  cmd->add_option("--lr-find-output", args->lr_find_options.output_dir,
+                  "folder of lr_find.png and lr_find.csv (default: <run folder>_lr_find)")
+      ->needs(lr_find);
   cmd->callback([args] {
     if (args->config.empty() && args->resume.empty()) throw CLI::RequiredError("--config or --resume");
     TrainOptions options;
@@ -44,11 +93,16 @@ void add_train_command(CLI::App& app) {
       if (!args->init_from.empty()) config.model.init_from = args->init_from;
     }
     log::init_console(log::parse_level(config.run.log_level));
+    if (args->lr_find) {
+      run_lr_find(config, args->lr_find_options, args->lr_find_range);
+      return;
+    }
     const TrainResult result = train(config, options);
     if (dist::dist_env().rank == 0)  // rank 0 writes the run folder
       std::cout << "results: " << result.run_dir
                 << " (config.yaml, train.log, metrics.jsonl, summary.csv, checkpoints/)\n";
     if (result.stopped_early && result.stop_reason.rfind("signal", 0) == 0) std::exit(130);
+    if (result.stopped_early && result.stop_reason.rfind("collapse", 0) == 0) std::exit(3);  // a failed run
   });
 }
 

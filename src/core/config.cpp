@@ -173,6 +173,10 @@ void validate(const RunConfig& c) {
   if (c.train.precision != "fp32" && c.train.precision != "bf16")
     fail("train.precision", "must be fp32 or bf16");
   if (c.train.ema_decay < 0 || c.train.ema_decay >= 1) fail("train.ema_decay", "must be in [0, 1)");
+  if (c.train.ema_horizon_epochs < 0) fail("train.ema_horizon_epochs", "must not be negative");
+  if (c.train.ema_horizon_epochs > 0 && c.train.ema_decay > 0)
+    fail("train.ema_horizon_epochs", "and train.ema_decay both set the EMA decay: give one of them");
+  const bool has_ema = c.train.ema_decay > 0 || c.train.ema_horizon_epochs > 0;
   if (c.train.early_stop_patience < 0) fail("train.early_stop_patience", "must not be negative");
   if (c.optim.lr_base_batch < 0) fail("optim.lr_base_batch", "must not be negative");
   {
@@ -182,8 +186,9 @@ void validate(const RunConfig& c) {
     if (!known)
       fail("checkpoint.best_metric",
            "must be val_top1, val_loss, val_auroc or their ema_ forms (ema_val_top1, ...)");
-    if (m.rfind("ema_", 0) == 0 && c.train.ema_decay == 0)
-      fail("checkpoint.best_metric", "'" + m + "' needs train.ema_decay > 0");
+    if (m.rfind("ema_", 0) == 0 && !has_ema)
+      fail("checkpoint.best_metric",
+           "'" + m + "' needs an EMA (train.ema_decay or train.ema_horizon_epochs)");
   }
   if (c.checkpoint.keep_top_k < 0) fail("checkpoint.keep_top_k", "must not be negative");
   if (c.schedule.warmup_epochs < 0) fail("schedule.warmup_epochs", "must not be negative");
@@ -205,6 +210,7 @@ void validate(const RunConfig& c) {
   one_of("data.sampler", c.data.sampler, {"random", "balanced", "repeated"});
   one_of("data.on_error", c.data.on_error, {"stop", "skip"});
   one_of("eval.tta", c.eval.tta, {"none", "hflip"});
+  one_of("train.on_collapse", c.train.on_collapse, {"warn", "stop"});
   if (c.data.channels != 0 && c.data.channels != 1 && c.data.channels != 3)
     fail("data.channels", "must be 0, 1 or 3");
   if (c.data.workers < 0) fail("data.workers", "must not be negative");

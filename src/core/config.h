@@ -104,6 +104,8 @@ struct TrainSection {
   double clip_grad = 0.0;                  // global gradient norm; 0: off
   std::string precision = "fp32";          // fp32 | bf16 (autocast on CUDA, fp32 weights)
   double ema_decay = 0.0;                  // 0: no EMA
+  double ema_horizon_epochs = 0.0;         // > 0: the EMA decay whose horizon is this many epochs
+  std::string on_collapse = "warn";        // warn | stop: training loss or val top-1 back at chance
   int early_stop_patience = 0;             // epochs without improvement; 0: off
   bool cuda_graph = false;     // CUDA: capture the whole step in a CUDA graph (static shapes, accum 1)
   bool channels_last = false;  // CUDA: conv weights and input batches in channels-last layout

@@ -95,6 +95,11 @@ Schema build_schema() {
   SOFTVIT_OPTION(train.clip_grad, "clip gradients to this global norm; 0: off");
   SOFTVIT_OPTION(train.precision, "fp32 | bf16 (autocast on CUDA; weights stay fp32)");
   SOFTVIT_OPTION(train.ema_decay, "decay of the weight EMA evaluated beside the model; 0: off");
+  SOFTVIT_OPTION(
+      train.ema_horizon_epochs,
+      "weight EMA by its horizon instead: the decay 1 - 1/(this x steps per epoch); 0: use ema_decay");
+  SOFTVIT_OPTION(train.on_collapse,
+                 "training loss at chance for a whole epoch, or val top-1 back at chance: warn | stop");
   SOFTVIT_OPTION(train.early_stop_patience,
                  "stop after this many epochs without a better best metric; 0: off");
   SOFTVIT_OPTION(train.cuda_graph, "CUDA: replay each training step as one CUDA graph (accum_steps 1)");

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <optional>
 
 #include "core/atomic_file.h"
@@ -20,8 +21,10 @@
 #include "models/weights.h"
 #include "train/autocast.h"
 #include "train/checkpoint.h"
+#include "train/collapse_guard.h"
 #include "train/device.h"
 #include "train/ema.h"
+#include "train/ema_horizon.h"
 #include "train/graphed_step.h"
 #include "train/losses.h"
 #include "train/optimizer.h"
@@ -54,6 +57,23 @@ LrSchedule make_schedule(const RunConfig& c, int64_t steps_per_epoch, double lr)
 
 constexpr int64_t kStopAgreementSteps = 10;
 
+// A resumed run's collapse guard learns what the epochs before the resume reached (summary.csv),
+// so that a collapse after a resume is still seen as one.
+void remember_history(CollapseGuard& guard, const std::string& run_dir, int64_t epochs_done) {
+  const std::string summary = (fs::path(run_dir) / "summary.csv").string();
+  if (!fs::exists(summary)) return;
+  try {
+    const TrainingHistory h = read_training_history(summary);
+    const std::vector<double>* top1 = nullptr;
+    for (const auto& [name, values] : h.val_scores)
+      if (name == "val_top1") top1 = &values;
+    for (size_t i = 0; i < h.epoch.size() && h.epoch[i] <= static_cast<double>(epochs_done); ++i)
+      guard.remember(h.train_loss[i], top1 ? std::optional<double>((*top1)[i]) : std::nullopt);
+  } catch (const Error& e) {
+    log::warn(cat("the collapse check starts afresh: ", e.what()));
+  }
+}
+
 // What an epoch is ranked by and logs, of the model or of its EMA. The AUROC is computed once per
 // epoch: it sorts the split's scores once per class.
 struct ValScores {
@@ -82,6 +102,8 @@ class Trainer {
   // data_wait: the fraction of the epoch's training time spent waiting for the loader.
   void end_epoch(int64_t epoch, double epoch_seconds, double train_loss, double img_s, double data_wait);
   void save(const std::string& name, int64_t epoch, int64_t batch_in_epoch, bool with_optimizer);
+  // Warns (or stops the run, train.on_collapse: stop) when training has fallen back to chance.
+  void check_collapse(int64_t epoch, double train_loss, const EvalResult& val);
   void stop(const std::string& reason, int64_t epoch, int64_t batch_in_epoch);
   std::string checkpoint_path(const std::string& name) const {
     return (fs::path(run_dir_) / "checkpoints" / name).string();
@@ -108,8 +130,10 @@ class Trainer {
   LossOptions loss_options_;
   std::unique_ptr<TrainStep> step_;  // forward, backward, clipping, optimizer and EMA: eager or a CUDA graph
   std::unique_ptr<RunLog> run_log_;
-  int64_t steps_per_epoch_ = 0;  // optimizer steps
-  CheckpointInfo state_;         // progress: epoch, step, best metric, top-k
+  std::optional<CollapseGuard> collapse_guard_;                   // single-label runs
+  double epoch_window_loss_min_ = 0, epoch_window_loss_max_ = 0;  // the epoch's logged window losses
+  int64_t steps_per_epoch_ = 0;                                   // optimizer steps
+  CheckpointInfo state_;                                          // progress: epoch, step, best metric, top-k
   double lr_ = 0;
   double train_seconds_ = 0;
   int64_t images_seen_ = 0;
@@ -148,9 +172,11 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   if (!options_.resume) init_model_weights(*model_, config_.model);  // a resume loads its own weights
   model_->to(device_);
   if (!options_.resume) dp_->sync_model(*model_);  // every rank starts from rank 0's weights
-  if (config_.train.ema_decay > 0) {
+  const double ema_decay =
+      ema_decay_of(config_.train, train_loader_->batches_per_epoch() / config_.train.accum_steps);
+  if (ema_decay > 0) {
     ema_ = std::make_unique<ModelEma>(build_model(config_.model, classes, train_loader_->channels()), *model_,
-                                      config_.train.ema_decay);
+                                      ema_decay);
     ema_->model().to(device_);
   }
   if (config_.train.channels_last && device_.is_cuda()) {
@@ -176,6 +202,12 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   optim.lr = lr;
   optimizer_ = make_optimizer(optim, *model_);
   schedule_ = make_schedule(config_, steps_per_epoch_, lr);
+  if (ema_) {
+    log::info(cat("EMA of the weights: decay ", ema_->decay(), ", a horizon of ",
+                  fixed(1.0 / (1.0 - ema_->decay()) / steps_per_epoch_, 1), " epochs"));
+    const std::string warning = ema_horizon_warning(ema_->decay(), steps_per_epoch_, config_.train.epochs);
+    if (!warning.empty() && dp_->is_main()) log::warn(warning);
+  }
 
   // One sigmoid per label needs 0/1 label rows, softmax one class per sample: a mismatch would
   // otherwise surface as a tensor-shape error deep in the loss.
@@ -185,6 +217,7 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
                                         " is multi-label (a 0/1 column per class): use train.loss=bce")
                                   : cat("train.loss is 'bce' (multi-label) but ", data.root,
                                         " gives one class per sample: use train.loss=ce"));
+  if (!multi_label) collapse_guard_.emplace(classes);
   loss_options_.kind = config_.train.loss;
   loss_options_.label_smoothing = config_.train.label_smoothing;
   if (!config_.train.class_weights.empty()) {
@@ -214,6 +247,7 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
                   ", step ", state_.step));
   }
   first_step_ = state_.step;
+  if (options_.resume && collapse_guard_) remember_history(*collapse_guard_, run_dir_, state_.epoch);
   // Written once the run is set up: a start that fails (an unknown model, missing data) leaves the
   // config of a run already in this folder as it was, so that run can still be resumed.
   if (dp_->is_main()) {
@@ -287,6 +321,8 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
   auto window_start = Clock::now();
   // Host time blocked on the loader: the share of step time the device may have idled for data.
   double window_wait_s = 0, epoch_wait_s = 0;
+  epoch_window_loss_min_ = std::numeric_limits<double>::infinity();
+  epoch_window_loss_max_ = -std::numeric_limits<double>::infinity();
 
   for (int64_t batch_index = skip_batches; batch_index < usable_batches; ++batch_index) {
     const auto wait_start = Clock::now();
@@ -322,6 +358,8 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
       if (!std::isfinite(mean_loss))
         throw TrainError(cat("loss is ", mean_loss, " between steps ", window_first_step, " and ",
                              state_.step, " (epoch ", epoch + 1, "); ", last_good_checkpoint()));
+      epoch_window_loss_min_ = std::min(epoch_window_loss_min_, mean_loss);
+      epoch_window_loss_max_ = std::max(epoch_window_loss_max_, mean_loss);
       const double window_s = std::max(seconds_since(window_start), 1e-9);
       const double img_s = images / window_s;
       const double data_wait = window_wait_s / window_s;
@@ -401,6 +439,7 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
                 fixed(img_s, 0), " img/s (data wait ", fixed(100 * data_wait, 1), "%), ",
                 duration(summary.seconds)));
   result_.final_val_top1 = val.top1;
+  if (collapse_guard_) check_collapse(epoch, train_loss, val);
 
   const std::string& metric = config_.checkpoint.best_metric;
   const double value = rank_value(metric, scores, ema_scores);
@@ -440,6 +479,30 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   if (patience > 0 && state_.epochs_without_improvement >= patience) {
     result_.stopped_early = true;
     result_.stop_reason = cat("no better ", metric, " for ", patience, " epochs");
+  }
+}
+
+void Trainer::check_collapse(int64_t epoch, double train_loss, const EvalResult& val) {
+  EpochOutcome outcome;
+  outcome.epoch = epoch + 1;
+  outcome.train_loss = train_loss;
+  outcome.window_loss_min = epoch_window_loss_min_;
+  outcome.window_loss_max = epoch_window_loss_max_;
+  if (!val.labels.empty()) {
+    outcome.val_top1 = val.top1;
+    std::vector<int64_t> counts(static_cast<size_t>(model_->num_classes()), 0);
+    for (int64_t label : val.labels) ++counts[static_cast<size_t>(label)];
+    outcome.val_chance = static_cast<double>(*std::max_element(counts.begin(), counts.end())) /
+                         static_cast<double>(val.labels.size());
+  }
+  const auto collapse = collapse_guard_->observe(outcome);
+  if (!collapse) return;
+  if (config_.train.on_collapse == "stop") {
+    result_.stopped_early = true;
+    result_.stop_reason = "collapse (train.on_collapse: stop)";
+    if (dp_->is_main()) log::error(cat(*collapse, ". Stopping after this epoch (train.on_collapse: stop)"));
+  } else if (dp_->is_main()) {
+    log::warn(cat(*collapse, " (train.on_collapse: stop ends such a run)"));
   }
 }
 
