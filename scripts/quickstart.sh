@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The main job: sets up what is missing, builds, and trains configs/quickstart.yaml
+# The main job: sets up what is missing, builds the softvit binary, and trains configs/quickstart.yaml
 # (Fashion-MNIST from Debian) on this machine. Extra arguments go to `softvit train`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
+BUILD_TARGET=softvit bash scripts/build.sh
 BUILD_DIR=${BUILD_DIR:-build}
 "$BUILD_DIR/softvit" train --config configs/quickstart.yaml "$@"

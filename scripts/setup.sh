@@ -4,15 +4,29 @@
 #   - LibTorch from the torch==2.11.0 PyPI wheel, in a virtual environment outside the checkout
 #     (SOFTVIT_VENV, default ~/.cache/softvit/venv); reused on later runs. Where python3 already
 #     has torch 2.11 (the GPU machine) that one is used.
-#   - timm and safetensors in that virtual environment, for the test that checks softvit's ViT
-#     against timm's (scripts/make_timm_reference.py); pip runs only when one of them is missing.
-# Prints nothing else on stdout but the final "torch prefix" line, so callers can capture it.
+#     Which build: where a CUDA toolkit is found (a working nvcc), the whole wheel with its NVIDIA
+#     libraries (GPU training). Where none is, only what a CPU build links: torch without its
+#     dependencies, plus the CUDA runtime and CUPTI libraries libtorch_cpu loads (5 MB), not the
+#     several GB of cuDNN, cuBLAS, NCCL and Triton. SOFTVIT_TORCH=cpu|cuda overrides the choice.
+#   - timm and safetensors in a full (CUDA) environment, for the tests that check softvit against
+#     timm and torch.load (they skip where Python's torch cannot be imported, as in a CPU-only one).
+# Prints nothing else on stdout but the final "torch prefix" line, so callers can capture it; what
+# it does goes to stderr.
 set -euo pipefail
 
 TORCH_VERSION=2.11.0
+# The CUDA runtime and CUPTI that torch 2.11.0's libtorch_cpu.so loads (its cuda-toolkit 13.0.2 pins).
+CPU_RUNTIME_PACKAGES=("nvidia-cuda-runtime==13.0.96.*" "nvidia-cuda-cupti==13.0.85.*")
 SOFTVIT_VENV=${SOFTVIT_VENV:-$HOME/.cache/softvit/venv}
 
 log() { echo "[setup] $*" >&2; }
+
+have_cuda_toolkit() { command -v nvcc >/dev/null 2>&1 && nvcc --version >/dev/null 2>&1; }
+case "${SOFTVIT_TORCH:-auto}" in
+  cpu | cuda) TORCH_VARIANT=$SOFTVIT_TORCH ;;
+  auto) if have_cuda_toolkit; then TORCH_VARIANT=cuda; else TORCH_VARIANT=cpu; fi ;;
+  *) log "SOFTVIT_TORCH is '$SOFTVIT_TORCH': expected auto, cpu or cuda"; exit 2 ;;
+esac
 
 debian_packages=(
   build-essential cmake ninja-build ccache pkg-config
@@ -30,20 +44,26 @@ install_debian_packages() {
   if [ ${#missing[@]} -eq 0 ]; then log "Debian packages: all present"; return; fi
   log "installing Debian packages: ${missing[*]}"
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  $sudo apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 }
 
-torch_prefix_of() { # $1: python executable; prints the cmake prefix if torch==TORCH_VERSION is there
+# $1: python executable. Prints torch's CMake prefix if torch==TORCH_VERSION is installed there, found
+# without importing torch (a CPU-only install cannot be imported, and importing takes seconds).
+torch_prefix_of() {
   "$1" - <<PY 2>/dev/null
-import torch, torch.utils
-if torch.__version__.split('+')[0] == "$TORCH_VERSION":
-    print(torch.utils.cmake_prefix_path)
+import importlib.metadata as m, importlib.util as u, os
+spec = u.find_spec("torch")
+if spec and m.version("torch").split("+")[0] == "$TORCH_VERSION":
+    print(os.path.join(spec.submodule_search_locations[0], "share", "cmake"))
 PY
 }
 
-# timm and safetensors for the reference test, pinned to the venv's torch so that pip never swaps it.
-# Not fatal: without them that test warns and skips.
+# Whether $1 (a python) has the NVIDIA libraries a CUDA build links (cuDNN stands for all of them).
+has_cuda_libraries() { "$1" -c "import importlib.util as u, sys; sys.exit(not u.find_spec('nvidia.cudnn'))" 2>/dev/null; }
+
+# timm and safetensors for the reference tests, pinned to the venv's torch so that pip never swaps it.
+# Not fatal: without them those tests warn and skip.
 install_reference_packages() { # $1: the venv's python
   # find_spec looks the modules up without importing them (importing timm takes seconds).
   if "$1" -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ('timm', 'safetensors')))" 2>/dev/null; then
@@ -54,32 +74,48 @@ install_reference_packages() { # $1: the venv's python
   local constraints
   constraints=$(mktemp)
   echo "torch==$TORCH_VERSION" >"$constraints"
-  "$1" -m pip install -q -c "$constraints" timm safetensors >&2 ||
+  "$1" -m pip install --progress-bar off -c "$constraints" timm safetensors >&2 ||
     log "could not install timm and safetensors: the timm reference test will be skipped"
   rm -f "$constraints"
+}
+
+# Installs torch into the venv ($1: its python) as TORCH_VARIANT asks, or completes an install that
+# lacks what this variant needs (a CPU-only venv on a machine that has since gained a toolkit).
+install_torch_into() {
+  local py=$1
+  "$py" -m pip install -q --upgrade pip >&2
+  if [ "$TORCH_VARIANT" = cuda ]; then
+    log "installing torch==$TORCH_VERSION with its NVIDIA libraries into $SOFTVIT_VENV (about 5 GB, once per machine)"
+    "$py" -m pip install --progress-bar off "torch==$TORCH_VERSION" numpy >&2
+    install_reference_packages "$py"
+  else
+    log "no CUDA toolkit: installing torch==$TORCH_VERSION for a CPU build into $SOFTVIT_VENV (the wheel without its NVIDIA dependencies, about 0.9 GB, once per machine)"
+    "$py" -m pip install --progress-bar off --no-deps "torch==$TORCH_VERSION" "${CPU_RUNTIME_PACKAGES[@]}" >&2
+  fi
 }
 
 install_torch() {
   local prefix
   prefix=$(torch_prefix_of python3 || true)
-  if [ -n "$prefix" ]; then log "using the system python's torch $TORCH_VERSION"; echo "$prefix"; return; fi
-  if [ -x "$SOFTVIT_VENV/bin/python" ]; then
-    prefix=$(torch_prefix_of "$SOFTVIT_VENV/bin/python" || true)
-    if [ -n "$prefix" ]; then
-      log "reusing torch $TORCH_VERSION in $SOFTVIT_VENV"
-      install_reference_packages "$SOFTVIT_VENV/bin/python"
-      echo "$prefix"
-      return
-    fi
+  if [ -n "$prefix" ]; then  # installed by whoever set up the machine (the GPU machine): used as it is
+    log "using the system python's torch $TORCH_VERSION"
+    echo "$prefix"
+    return
   fi
-  log "installing torch==$TORCH_VERSION into $SOFTVIT_VENV (a few GB, once per machine)"
-  mkdir -p "$(dirname "$SOFTVIT_VENV")"
-  python3 -m venv "$SOFTVIT_VENV" >&2
-  "$SOFTVIT_VENV/bin/python" -m pip install -q --upgrade pip >&2
-  "$SOFTVIT_VENV/bin/python" -m pip install -q "torch==$TORCH_VERSION" numpy >&2
-  prefix=$(torch_prefix_of "$SOFTVIT_VENV/bin/python")
-  [ -n "$prefix" ] || { log "torch $TORCH_VERSION did not install"; exit 1; }
-  install_reference_packages "$SOFTVIT_VENV/bin/python"
+  if [ ! -x "$SOFTVIT_VENV/bin/python" ]; then
+    mkdir -p "$(dirname "$SOFTVIT_VENV")"
+    python3 -m venv "$SOFTVIT_VENV" >&2
+  fi
+  local py=$SOFTVIT_VENV/bin/python
+  prefix=$(torch_prefix_of "$py" || true)
+  if [ -n "$prefix" ] && { [ "$TORCH_VARIANT" = cpu ] || has_cuda_libraries "$py"; }; then
+    log "reusing torch $TORCH_VERSION in $SOFTVIT_VENV ($TORCH_VARIANT build)"
+    [ "$TORCH_VARIANT" = cpu ] || install_reference_packages "$py"
+  else
+    install_torch_into "$py"
+    prefix=$(torch_prefix_of "$py")
+    [ -n "$prefix" ] || { log "torch $TORCH_VERSION did not install"; exit 1; }
+  fi
   echo "$prefix"
 }
 

@@ -4,7 +4,8 @@
 
 #include <thread>
 
-#if __has_include(<c10/cuda/CUDACachingAllocator.h>)
+// SOFTVIT_TORCH_CPU_ONLY: built against libtorch_cpu alone (no CUDA toolkit), which lacks the allocator.
+#if __has_include(<c10/cuda/CUDACachingAllocator.h>) && !defined(SOFTVIT_TORCH_CPU_ONLY)
 #include <c10/cuda/CUDACachingAllocator.h>
 #define SOFTVIT_HAVE_CUDA_ALLOCATOR 1
 #endif

@@ -5,7 +5,8 @@
 #include <optional>
 #include <unordered_map>
 
-#if __has_include(<ATen/cuda/CUDAGraph.h>) && __has_include(<cuda_runtime_api.h>) && !defined(SOFTVIT_NO_CUDA_GRAPHS)
+#if __has_include(<ATen/cuda/CUDAGraph.h>) && __has_include(<cuda_runtime_api.h>) && \
+    !defined(SOFTVIT_NO_CUDA_GRAPHS) && !defined(SOFTVIT_TORCH_CPU_ONLY)
 #include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGeneratorImpl.h>
 #include <ATen/cuda/CUDAGraph.h>
