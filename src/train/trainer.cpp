@@ -379,8 +379,14 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
     const int64_t n = val_loader_->source().size(), classes = model_->num_classes();
     EvalOptions options;
     options.tta = parse_test_time_augmentation(config_.eval.tta);
-    val = dp_->gather(evaluate(*model_, *val_loader_, device_, options), n, classes);
-    if (ema_) ema_val = dp_->gather(evaluate(ema_->model(), *val_loader_, device_, options), n, classes);
+    // Samples left out as unreadable (data.on_error skip) are not scored; the ranks' rows fit
+    // together by their positions.
+    const EvalResult local = evaluate(*model_, *val_loader_, device_, options);
+    val = dp_->gather(local, n, classes, val_loader_->dropped_positions());
+    if (ema_) {
+      const EvalResult ema_local = evaluate(ema_->model(), *val_loader_, device_, options);
+      ema_val = dp_->gather(ema_local, n, classes, val_loader_->dropped_positions());
+    }
   }
   EpochSummary summary{
       epoch + 1, train_loss, val.loss, val.top1, lr_, img_s, train_seconds + seconds_since(eval_start)};
