@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "data/sources/index_classes.h"
 
 namespace softvit {
 namespace fs = std::filesystem;
@@ -158,18 +159,32 @@ CsvSource::CsvSource(const DataSection& data, const std::string& split, int64_t 
     if (multi_) {
       classes_ = data.csv_label_columns;
     } else {
-      int64_t max_index = -1, value = 0;
-      bool all_numeric = true;
+      // Indices or names, not both: a typo among indices (or a number among names) would become a
+      // class of its own.
+      std::vector<int64_t> indices;
       std::set<std::string> names;
-      for (const auto& row : kept) {
-        names.insert(row.labels[0]);
-        if (parse_index(row.labels[0], value))
-          max_index = std::max(max_index, value);
-        else
-          all_numeric = false;
+      size_t first_index = kept.size(), first_name = kept.size();
+      for (size_t r = 0; r < kept.size(); ++r) {
+        int64_t value = 0;
+        if (parse_index(kept[r].labels[0], value)) {
+          indices.push_back(value);
+          first_index = std::min(first_index, r);
+        } else {
+          names.insert(kept[r].labels[0]);
+          first_name = std::min(first_name, r);
+        }
       }
-      if (all_numeric)
-        for (int64_t c = 0; c <= max_index; ++c) classes_.push_back(std::to_string(c));
+      if (!indices.empty() && !names.empty()) {
+        const bool mostly_indices = indices.size() >= kept.size() - indices.size();
+        const auto& odd = kept[mostly_indices ? first_name : first_index];
+        throw DataError(cat(file, ":", odd.line, ": label '", odd.labels[0], "' is ",
+                            mostly_indices ? "not a class index" : "a number", " but ",
+                            mostly_indices ? indices.size() : names.size(), " other labels are ",
+                            mostly_indices ? "indices" : "names",
+                            ": fix the label, or name every class in data.classes"));
+      }
+      if (names.empty())
+        classes_ = index_classes(indices, 1, [&](size_t i) { return cat(file, ":", kept[i].line); });
       else
         classes_.assign(names.begin(), names.end());
     }
