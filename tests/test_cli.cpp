@@ -34,7 +34,7 @@ std::vector<std::string> lines_of(const std::string& path) {
 std::string small_config(const TempDir& dir) {
   return dir.write("small.yaml",
                    "model: {name: vit_mini_patch4_28, depth: 2, embed_dim: 32, num_heads: 2}\n"
-                   "data: {limit_train: 2048, limit_eval: 256}\n"
+                   "data: {limit_train: 2048, limit_eval: 256, val_split: test}\n"
                    "train: {epochs: 2, batch_size: 64}\n"
                    "schedule: {warmup_epochs: 0.1}\n"
                    "run: {log_every: 16, threads: 1}\n");
@@ -150,7 +150,7 @@ TEST_CASE("cli: SIGINT saves and exits and --resume finishes the run", "[cli][re
   const std::string config =
       dir.write("long.yaml",
                 "model: {name: vit_mini_patch4_28, depth: 2, embed_dim: 32, num_heads: 2}\n"
-                "data: {limit_train: 4096, limit_eval: 128}\n"
+                "data: {limit_train: 4096, limit_eval: 128, val_split: test}\n"
                 "train: {epochs: 2, batch_size: 32}\n"
                 "run: {log_every: 1, threads: 1}\n");
   std::fflush(stdout);  // or the child's freopen would print Catch's buffered output again

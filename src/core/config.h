@@ -54,7 +54,9 @@ struct DataSection {
   std::string source = "idx";  // idx | npz | folder | csv | synthetic
   std::string root = "/usr/share/datasets/fashion-mnist";
   std::string train_split = "train";
-  std::string val_split = "test";
+  std::string val_split = "";  // empty: "val" when the data has it (else set val_fraction or name a split)
+  double val_fraction = 0.0;   // > 0: validate on this stratified fraction of train_split, held out
+  int val_seed = 0;            // seed of that hold-out (the same validation set whatever run.seed)
   std::string test_split = "test";
   std::vector<std::string> classes = {};  // empty: the source's own names
   int limit_train = 0;                    // use only the first N training samples; 0: all

@@ -96,18 +96,49 @@ std::vector<CsvRow> parse_csv(const std::string& text) {
   return rows;
 }
 
-CsvSource::CsvSource(const DataSection& data, const std::string& split, int64_t limit) {
-  std::string manifest = data.manifest.empty() ? "{split}.csv" : data.manifest;
+namespace {
+
+std::string manifest_template(const DataSection& data) {
+  return data.manifest.empty() ? "{split}.csv" : data.manifest;
+}
+
+fs::path manifest_path(const DataSection& data, const std::string& split) {
+  std::string manifest = manifest_template(data);
   if (const auto at = manifest.find("{split}"); at != std::string::npos) manifest.replace(at, 7, split);
-  const fs::path path =
-      fs::path(manifest).is_absolute() ? fs::path(manifest) : fs::path(data.root) / manifest;
-  const std::string file = path.string();
+  return fs::path(manifest).is_absolute() ? fs::path(manifest) : fs::path(data.root) / manifest;
+}
+
+// The manifest's rows (the header first), or a DataError naming it.
+std::vector<CsvRow> read_manifest(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(cat("manifest '", file, "' (data.manifest) cannot be read"));
+  if (!in) throw DataError(cat("manifest '", path.string(), "' (data.manifest) cannot be read"));
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::vector<CsvRow> rows = parse_csv(buffer.str());
-  if (rows.empty()) throw DataError(cat(file, ": empty manifest (expected a header row)"));
+  std::vector<CsvRow> rows = parse_csv(buffer.str());
+  if (rows.empty()) throw DataError(cat(path.string(), ": empty manifest (expected a header row)"));
+  return rows;
+}
+
+}  // namespace
+
+bool csv_has_split(const DataSection& data, const std::string& split) {
+  const fs::path path = manifest_path(data, split);
+  if (data.csv_split_column.empty())
+    return manifest_template(data).find("{split}") != std::string::npos && fs::exists(path);
+  if (!fs::exists(path)) return false;
+  const std::vector<CsvRow> rows = read_manifest(path);
+  std::vector<std::string> header;
+  for (const auto& h : rows[0].fields) header.push_back(trim(h));
+  const int column = column_of(header, data.csv_split_column, "data.csv_split_column", path.string());
+  return std::any_of(rows.begin() + 1, rows.end(), [&](const CsvRow& row) {
+    return static_cast<int>(row.fields.size()) > column && trim(row.fields[column]) == split;
+  });
+}
+
+CsvSource::CsvSource(const DataSection& data, const std::string& split, int64_t limit) {
+  const fs::path path = manifest_path(data, split);
+  const std::string file = path.string();
+  const std::vector<CsvRow> rows = read_manifest(path);
   std::vector<std::string> header;
   for (const auto& h : rows[0].fields) header.push_back(trim(h));
 

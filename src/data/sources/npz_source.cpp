@@ -67,6 +67,12 @@ std::map<std::string, std::vector<uint8_t>> read_zip_members(const std::string& 
   return members;
 }
 
+bool npz_has_split(const std::string& path, const std::string& split) {
+  int code = 0;
+  std::unique_ptr<zip_t, ZipCloser> archive(zip_open(path.c_str(), ZIP_RDONLY, &code));
+  return archive && zip_name_locate(archive.get(), (split + "_images.npy").c_str(), 0) >= 0;
+}
+
 SourcePtr make_npz_source(const DataSection& data, const std::string& split, int64_t limit) {
   const std::string& path = data.root;
   auto members = read_zip_members(path);
