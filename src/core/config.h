@@ -137,9 +137,9 @@ struct ScheduleSection {
 };
 
 struct EvalSection {
-  double threshold = 0.5;  // score >= threshold calls a sample positive (sensitivity, specificity)
-  int positive_class = 1;  // binary tasks: index of the positive class
-  int bootstrap = 1000;    // bootstrap resamples for the 95% intervals; 0: none
+  double threshold = 0.5;            // score >= threshold calls a sample positive (sensitivity, specificity)
+  std::string positive_class = "1";  // binary tasks: the positive class, by name or index
+  int bootstrap = 1000;              // bootstrap resamples for the 95% intervals; 0: none
   int bootstrap_seed = 0;
   int ece_bins = 15;
   std::string tta = "none";  // test-time augmentation of softvit eval and validation: none | hflip

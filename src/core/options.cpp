@@ -133,7 +133,9 @@ Schema build_schema() {
   SOFTVIT_OPTION(schedule.min_lr, "floor of the cosine decay");
 
   SOFTVIT_OPTION(eval.threshold, "softvit eval: a score >= threshold calls a sample positive");
-  SOFTVIT_OPTION(eval.positive_class, "softvit eval, binary tasks: index of the positive class");
+  SOFTVIT_OPTION(eval.positive_class,
+                 "binary tasks: the class whose sensitivity, threshold and ROC are reported, by name "
+                 "(data.classes) or index");
   SOFTVIT_OPTION(eval.bootstrap, "softvit eval: bootstrap resamples for the 95% intervals; 0: none");
   SOFTVIT_OPTION(eval.bootstrap_seed, "softvit eval: seed of the bootstrap resampling");
   SOFTVIT_OPTION(eval.ece_bins, "softvit eval: equal-width confidence bins of the calibration error");

@@ -301,6 +301,8 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
     window_wait_s += wait_s;
     epoch_wait_s += wait_s;
     if (!batch) break;
+    if (state_.input_size.empty())  // for softvit eval and predict: what the model was trained on
+      state_.input_size = {batch->images.size(1), batch->images.size(2), batch->images.size(3)};
     const bool first_micro = batch_index % accum == 0, last_micro = batch_index % accum == accum - 1;
     if (first_micro) lr_ = schedule_.at(state_.step);
     const torch::Tensor loss = step_->run(*batch, lr_);
