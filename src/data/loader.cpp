@@ -338,6 +338,12 @@ std::unique_ptr<Loader> make_loader(const RunConfig& config, const std::string& 
       make_source_for_classes(data, split, model_classes, train ? data.limit_train : data.limit_eval);
   if (source->size() == 0)
     throw DataError(cat("split '", split, "' of ", data.root, " has no readable samples"));
+  return make_loader(config, std::move(source), train, rank, world_size);
+}
+
+std::unique_ptr<Loader> make_loader(const RunConfig& config, SourcePtr source, bool train, int rank,
+                                    int world_size) {
+  const DataSection& data = config.data;
   LoaderConfig o;
   o.batch_size = train ? config.train.batch_size : config.train.eval_batch_size;
   o.drop_last = train;

@@ -108,5 +108,8 @@ class Loader : public BatchSource {
 std::unique_ptr<Loader> make_loader(const RunConfig& config, const std::string& split, bool train,
                                     int rank = 0, int world_size = 1,
                                     const std::vector<std::string>& model_classes = {});
+// The same over a source of one's own (softvit predict's unlabelled images).
+std::unique_ptr<Loader> make_loader(const RunConfig& config, SourcePtr source, bool train, int rank = 0,
+                                    int world_size = 1);
 
 }  // namespace softvit

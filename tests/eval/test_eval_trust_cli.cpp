@@ -1,6 +1,7 @@
-// softvit eval end to end on a small image folder: evaluation scores exactly the images it names
-// (none replaced, the whole split, the training normalisation), says how the checkpoint was
-// chosen, names its positive class.
+// softvit eval and predict end to end on a small image folder: evaluation scores exactly the
+// images it names (none replaced, the whole split, the training normalisation), says how the
+// checkpoint was chosen, names its positive class; predict writes an identifier per image and a
+// threshold with how it was chosen.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -213,4 +214,81 @@ TEST_CASE("eval: the positive class by name, and a test split chosen for validat
   CHECK(held.text.find("24 train (train), 4 val (holdout)") !=
         std::string::npos);  // 8 held out, limit_eval 4
   CHECK(held.text.find("25.0% of 'train' held out") != std::string::npos);
+}
+
+TEST_CASE("predict: one row per image with its path, probabilities, top-k and the threshold's origin",
+          "[cli][predict]") {
+  Trained t;
+  const auto csv = t.dir.path("p.csv");
+  const auto plain =
+      run_softvit("predict --checkpoint " + t.best + " --input " + t.root + "/test --output " + csv);
+  INFO(plain.text);
+  REQUIRE(plain.status == 0);
+  CHECK(plain.text.find("predict: 16/16 images") != std::string::npos);
+  auto rows = lines_of(csv);
+  size_t header = 0;
+  while (header < rows.size() && rows[header].rfind("# ", 0) == 0) ++header;
+  CHECK(rows[1].find("checkpoint: " + t.best) != std::string::npos);
+  CHECK(rows[header] == "image,predicted,p_a,p_b,top1_class,top1_p,top2_class,top2_p");
+  REQUIRE(rows.size() == header + 17);
+  for (size_t i = header + 1; i < rows.size(); ++i) {
+    const auto f = split(rows[i], ',');
+    REQUIRE(f.size() == 8);
+    CHECK(fs::exists(f[0]));
+    CHECK(std::stod(f[2]) + std::stod(f[3]) == Approx(1.0).margin(1e-5));
+    CHECK(f[1] == f[4]);  // no threshold: the most probable class
+  }
+
+  // A threshold for sensitivity 0.9 of class b, chosen on the validation split and written down.
+  const auto chosen = run_softvit("predict --checkpoint " + t.best + " --input " + t.root +
+                                  "/test --threshold-at sensitivity=0.9 --tta hflip --output " + csv);
+  INFO(chosen.text);
+  REQUIRE(chosen.status == 0);
+  rows = lines_of(csv);
+  std::string line;
+  for (const auto& r : rows)
+    if (r.find("chosen for sensitivity >= 0.9") != std::string::npos) line = r;
+  REQUIRE_FALSE(line.empty());
+  CHECK(line.find("class 'b'") != std::string::npos);
+  CHECK(line.find("split 'val' (12 images") != std::string::npos);
+  CHECK(std::stod(line.substr(line.find("there sensitivity ") + 18)) >= 0.9);
+  const double threshold = std::stod(line.substr(line.find("# threshold ") + 12));
+  CHECK(std::any_of(rows.begin(), rows.end(),
+                    [](const std::string& r) { return r.find("tta hflip") != std::string::npos; }));
+  for (const auto& r : rows) {
+    if (r.rfind("#", 0) == 0 || r.rfind("image,", 0) == 0) continue;
+    const auto f = split(r, ',');
+    CHECK(f[1] == (std::stod(f[3]) >= threshold ? "b" : "a"));
+  }
+
+  // A given threshold, a CSV of paths, files one by one; an unreadable one stops or is listed.
+  t.dir.write("ds/in.csv", "path\ntest/a/0.png\ntest/b/1.png\n");  // paths relative to the manifest
+  REQUIRE(run_softvit("predict --checkpoint " + t.best + " --input " + t.root +
+                      "/in.csv --threshold 0.3 --output " + csv)
+              .status == 0);
+  rows = lines_of(csv);
+  CHECK(std::any_of(rows.begin(), rows.end(), [](const std::string& r) {
+    return r == "# threshold 0.3 given (--threshold); predicted: 'b' when p_b >= 0.3, else 'a'";
+  }));
+  CHECK(rows.back().rfind(t.root + "/test/b/1.png,", 0) == 0);
+  const std::string files = t.root + "/test/a/1.png " + t.root + "/missing.png";
+  const auto stopped =
+      run_softvit("predict --checkpoint " + t.best + " --input " + files + " --output " + csv);
+  CHECK(stopped.status != 0);
+  CHECK(stopped.text.find("missing.png") != std::string::npos);
+  const auto skipped = run_softvit("predict --checkpoint " + t.best + " --input " + files +
+                                   " --set data.on_error=skip --output " + csv);
+  INFO(skipped.text);
+  REQUIRE(skipped.status == 0);
+  rows = lines_of(csv);
+  CHECK(std::any_of(rows.begin(), rows.end(), [](const std::string& r) {
+    return r == "# left out, unreadable (data.on_error skip): 1";
+  }));
+  CHECK(rows.back().rfind(t.root + "/test/a/1.png,", 0) == 0);
+
+  // Thresholds belong to binary decisions of a class; an operating point must parse.
+  const auto bad = run_softvit("predict --checkpoint " + t.best + " --input " + t.root +
+                               "/test --threshold-at recall=0.9 --output " + csv);
+  CHECK(bad.status != 0);
+  CHECK(bad.text.find("sensitivity=X") != std::string::npos);
 }
