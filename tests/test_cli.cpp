@@ -34,7 +34,7 @@ std::vector<std::string> lines_of(const std::string& path) {
 std::string small_config(const TempDir& dir) {
   return dir.write("small.yaml",
                    "model: {name: vit_mini_patch4_28, depth: 2, embed_dim: 32, num_heads: 2}\n"
-                   "data: {limit_train: 2048, limit_eval: 256}\n"
+                   "data: {limit_train: 2048, limit_eval: 256, val_split: test}\n"
                    "train: {epochs: 2, batch_size: 64}\n"
                    "schedule: {warmup_epochs: 0.1}\n"
                    "run: {log_every: 16, threads: 1}\n");
@@ -77,7 +77,7 @@ TEST_CASE("cli: train writes the run folder and eval reads its checkpoint", "[cl
   REQUIRE(eval.status == 0);
   std::ifstream in(dir.path("m.json"));
   const auto metrics = nlohmann::json::parse(in);
-  CHECK(metrics["n"] == 256);
+  CHECK(metrics["n"] == 10000);  // the whole test split: the run's data.limit_eval (256) is not inherited
   CHECK(metrics["top1"].get<double>() > 0.25);
   CHECK(metrics["loss"].get<double>() > 0);
   CHECK(metrics["confusion_matrix"].size() == 10);
@@ -86,7 +86,7 @@ TEST_CASE("cli: train writes the run folder and eval reads its checkpoint", "[cl
   CHECK(metrics["ci95"]["top1"]["low"].get<double>() <= metrics["top1"].get<double>());
   for (const char* file : {"m_predictions.csv", "m_confusion_matrix.png", "m_roc_curves.png"})
     CHECK(fs::exists(dir.path(file)));
-  CHECK(lines_of(dir.path("m_predictions.csv")).size() == 257);
+  CHECK(lines_of(dir.path("m_predictions.csv")).size() == 10001);
   CHECK(metrics["weights"] == "model");  // no EMA in this run
 
   // A run ranked by its EMA: auto evaluates the EMA weights, which differ from the model's.
@@ -95,7 +95,8 @@ TEST_CASE("cli: train writes the run folder and eval reads its checkpoint", "[cl
               " --set train.epochs=1 --set train.ema_decay=0.9 --set checkpoint.best_metric=ema_val_top1")
               .status == 0);
   auto eval_json = [&](const std::string& weights) {
-    const Output e = run("eval --checkpoint " + ema_out + "/checkpoints/best.pt --weights " + weights);
+    const Output e = run("eval --checkpoint " + ema_out + "/checkpoints/best.pt --weights " + weights +
+                         " --set data.limit_eval=256 --set eval.bootstrap=0");
     INFO(e.text);
     REQUIRE(e.status == 0);
     return nlohmann::json::parse(e.text.substr(e.text.find('{')));
@@ -130,11 +131,13 @@ TEST_CASE("cli: bad input ends in one error line and a non-zero exit", "[cli]") 
   one_error(run("eval --checkpoint " + dir.path("none.pt")), "none.pt");
 
   // A config with a data section only: the model stays the checkpoint's (not the default model).
-  const std::string data_only = dir.write("data_only.yaml", "data: {limit_eval: 64}\neval: {bootstrap: 0}\n");
-  const Output e = run("eval --checkpoint " + out + "/checkpoints/last.pt --config " + data_only);
+  const std::string data_only =
+      dir.write("data_only.yaml", "data: {test_split: train, limit_eval: 32}\neval: {bootstrap: 0}\n");
+  const Output e = run("eval --checkpoint " + out + "/checkpoints/last.pt --config " + data_only +
+                       " --set data.limit_eval=64");  // a limit only from eval's own command line
   INFO(e.text);
   REQUIRE(e.status == 0);
-  CHECK(e.text.find("(64 images)") != std::string::npos);  // its data section was used
+  CHECK(e.text.find("on train (64 images)") != std::string::npos);  // its data section was used
 }
 
 TEST_CASE("cli: config --defaults lists every option with its help", "[cli]") {
@@ -150,7 +153,7 @@ TEST_CASE("cli: SIGINT saves and exits and --resume finishes the run", "[cli][re
   const std::string config =
       dir.write("long.yaml",
                 "model: {name: vit_mini_patch4_28, depth: 2, embed_dim: 32, num_heads: 2}\n"
-                "data: {limit_train: 4096, limit_eval: 128}\n"
+                "data: {limit_train: 4096, limit_eval: 128, val_split: test}\n"
                 "train: {epochs: 2, batch_size: 32}\n"
                 "run: {log_every: 1, threads: 1}\n");
   std::fflush(stdout);  // or the child's freopen would print Catch's buffered output again

@@ -28,7 +28,7 @@ RunConfig tiny_run(const std::string& out) {
   RunConfig c = parse_config(
       "model: {name: vit_mini_patch4_28, depth: 1, embed_dim: 16, num_heads: 2, drop_path: 0.1, drop_rate: "
       "0.1}\n"
-      "data: {limit_train: 256, limit_eval: 64, pad_crop: 2, hflip: 0.5}\n"
+      "data: {limit_train: 256, limit_eval: 64, pad_crop: 2, hflip: 0.5, val_split: test}\n"
       "train: {epochs: 3, batch_size: 32, ema_decay: 0.9}\n"
       "schedule: {warmup_epochs: 0.5}\n"
       "run: {log_every: 1, threads: 1}\n",

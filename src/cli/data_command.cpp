@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/sources/make_source.h"
+#include "data/validation_split.h"
 
 namespace softvit::cli {
 namespace {
@@ -94,11 +95,17 @@ void add_data_command(CLI::App& app) {
   inspect->add_option("--set", args->overrides, "override an option: key=value (repeatable)");
   inspect->callback([args] {
     const RunConfig config = load_config(args->config, args->overrides);
-    const auto& d = config.data;
+    DataSection d = config.data;
     std::cout << "source " << d.source << " at " << d.root << "\n";
+    try {  // the validation split as training would choose it
+      d = resolve_validation(config.data);
+      std::cout << "validation: " << describe_validation(d) << "\n";
+    } catch (const ConfigError& e) {
+      std::cout << "validation: not configured: " << e.what() << "\n";
+    }
     std::vector<std::string> splits;
     for (const auto& s : {d.train_split, d.val_split, d.test_split})
-      if (std::find(splits.begin(), splits.end(), s) == splits.end()) splits.push_back(s);
+      if (!s.empty() && std::find(splits.begin(), splits.end(), s) == splits.end()) splits.push_back(s);
     int64_t unreadable = 0;
     std::vector<std::string> train_classes;  // the first split listed is the training split
     for (const auto& split : splits) {

@@ -6,9 +6,15 @@
 // The eval.* options (threshold, positive_class, bootstrap, bootstrap_seed, ece_bins, tta) shape the
 // metrics; set them with --set, e.g. --set eval.bootstrap=0 to skip the confidence intervals, or
 // --set eval.tta=hflip to average each image's prediction with its mirror image's.
+// What is scored is never inherited from the run: the whole split (data.limit_eval only with --set
+// here), with the training normalisation (data.mean/std only with --set here); unreadable images
+// are left out and listed (data.on_error skip) or stop the evaluation, never replaced.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "core/config.h"
@@ -16,8 +22,12 @@
 #include "core/strings.h"
 #include "data/loader.h"
 #include "data/sources/make_source.h"
+#include "data/validation_split.h"
+#include "eval/checkpoint_model.h"
 #include "eval/eval_outputs.h"
 #include "eval/evaluate.h"
+#include "eval/evaluation_record.h"
+#include "eval/positive_class.h"
 #include "log/log.h"
 #include "models/registry.h"
 #include "train/checkpoint.h"
@@ -26,17 +36,69 @@
 namespace softvit::cli {
 namespace {
 
-MetricOptions metric_options(const EvalSection& e, size_t classes) {
-  if (classes == 2 && e.positive_class > 1)
-    throw ConfigError(
-        cat("option 'eval.positive_class' is ", e.positive_class, "; this binary model has classes 0 and 1"));
+MetricOptions metric_options(const EvalSection& e, const std::vector<std::string>& classes) {
   MetricOptions o;
   o.threshold = e.threshold;
-  o.positive_class = e.positive_class;
+  if (classes.size() == 2) o.positive_class = positive_class_index(e.positive_class, classes);
   o.bootstrap = e.bootstrap;
   o.bootstrap_seed = static_cast<uint64_t>(e.bootstrap_seed);
   o.ece_bins = e.ece_bins;
   return o;
+}
+
+// Whether `key` was set by --set on this command line.
+bool overridden(const std::vector<std::string>& overrides, const std::string& key) {
+  return std::any_of(overrides.begin(), overrides.end(),
+                     [&](const std::string& o) { return o.rfind(key + "=", 0) == 0; });
+}
+
+int64_t declared_img_size(const ModelSection& model) {
+  if (model.img_size > 0) return model.img_size;
+  for (const auto& m : registered_models())
+    if (m.name == model.name) return m.img_size;
+  return 0;
+}
+
+// What is scored is decided on eval's own command line, never inherited from the run (`trained`):
+// the whole split unless --set data.limit_eval, the training normalisation unless --set data.mean/std.
+void score_as_trained(RunConfig& config, const RunConfig& trained, const std::vector<std::string>& overrides,
+                      const std::string& config_file) {
+  if (!overridden(overrides, "data.limit_eval")) config.data.limit_eval = 0;
+  for (const auto& [key, field, training] : {std::tuple{"data.mean", &config.data.mean, &trained.data.mean},
+                                             std::tuple{"data.std", &config.data.std, &trained.data.std}}) {
+    if (overridden(overrides, key)) continue;
+    if (*field != *training)
+      log::warn(cat(key, " of ", config_file, " ignored: the model keeps its training normalisation"));
+    *field = *training;
+  }
+}
+
+// The record of what `split` is evaluated with against the run that trained the checkpoint; the
+// caller adds what the evaluation found (n, dropped samples, input sizes, weights).
+EvaluationRecord record_of(const std::string& checkpoint, const CheckpointInfo& info,
+                           const RunConfig& trained, const RunConfig& config, const std::string& split) {
+  EvaluationRecord record;
+  record.split = split;
+  record.limit = config.data.limit_eval;
+  record.on_error = config.data.on_error;
+  record.model_input_size = declared_img_size(config.model);
+  record.training_input_size = info.input_size;
+  record.transforms = config.data.eval_transforms;
+  record.training_transforms = trained.data.eval_transforms;
+  record.mean = config.data.mean;
+  record.std = config.data.std;
+  record.training_mean = trained.data.mean;
+  record.training_std = trained.data.std;
+  record.tta = config.eval.tta;
+  record.validation = describe_validation(trained.data);
+  record.validated_on_test = validates_on_test(trained.data);
+  // last.pt is the run's end, not a choice; best.pt and epoch_NNN.pt were chosen on validation.
+  record.chosen_on_this_split = std::filesystem::path(checkpoint).stem() != "last" &&
+                                trained.data.val_split == split && trained.data.root == config.data.root;
+  record.best_metric = trained.checkpoint.best_metric;
+  record.best_epoch = info.best_epoch;
+  record.epochs = info.epoch;
+  return record;
 }
 
 std::string summary_line(const std::string& model, const std::string& split, const EvalResult& r) {
@@ -79,17 +141,22 @@ void add_eval_command(CLI::App& app) {
   cmd->footer(
       "Without --output or --output-dir the metrics JSON goes to stdout and no files are written.\n"
       "Metric options and defaults (change with --set key=value): eval.threshold=0.5 eval.positive_class=1 "
-      "eval.bootstrap=1000 eval.bootstrap_seed=0 eval.ece_bins=15 eval.tta=none");
+      "(a class name or index) eval.bootstrap=1000 eval.bootstrap_seed=0 eval.ece_bins=15 eval.tta=none\n"
+      "The whole split is scored with the training normalisation: the run's data.limit_eval, and\n"
+      "data.mean/std of --config, apply only when given here with --set.");
   cmd->callback([args] {
     const CheckpointInfo info = read_checkpoint_info(args->checkpoint);
     // The model, and how the run ranked its checkpoints, are the checkpoint's; --config gives the
     // data to evaluate on and the eval options. --set applies to both.
-    RunConfig config = parse_config(info.config_yaml, args->checkpoint + " (saved config)", args->overrides);
+    const std::string saved = args->checkpoint + " (saved config)";
+    const RunConfig trained = parse_config(info.config_yaml, saved);
+    RunConfig config = parse_config(info.config_yaml, saved, args->overrides);
     if (!args->config.empty()) {
       const RunConfig given = load_config(args->config, args->overrides);
       config.data = given.data;
       config.eval = given.eval;
     }
+    score_as_trained(config, trained, args->overrides, args->config);
     set_threads(config.run.threads);
     const torch::Device device = parse_device(config.run.device);
     const std::string split = args->split.empty() ? config.data.test_split : args->split;
@@ -98,38 +165,38 @@ void add_eval_command(CLI::App& app) {
     auto loader = make_loader(config, split, false, 0, 1, class_order);
     const std::vector<std::string>& class_names = loader->classes();
 
-    const auto classes = static_cast<int64_t>(info.classes.size());
-    ModelPtr model = build_model(config.model, classes, loader->channels());
-    // best.pt of a run ranked by an EMA metric is best for its EMA weights: evaluate those.
-    const bool use_ema = args->weights == "ema" || (args->weights == "auto" && info.has_ema &&
-                                                    config.checkpoint.best_metric.rfind("ema_", 0) == 0);
-    if (use_ema) {
-      ModelPtr raw = build_model(config.model, classes, loader->channels());
-      load_checkpoint(args->checkpoint, *raw, nullptr, model.get());
-    } else {
-      load_checkpoint(args->checkpoint, *model);
-    }
+    const CheckpointModel loaded =
+        load_checkpoint_model(args->checkpoint, info, config, loader->channels(), args->weights);
+    const ModelPtr& model = loaded.model;
+    const bool use_ema = loaded.ema;
     model->to(device);
 
     EvalOptions eval_options;
     eval_options.full_metrics = true;
-    eval_options.metrics = metric_options(config.eval, info.classes.size());
+    eval_options.metrics = metric_options(config.eval, class_names);
     eval_options.class_names = class_names;
     eval_options.tta = parse_test_time_augmentation(config.eval.tta);
     const EvalResult r = evaluate(*model, *loader, device, eval_options);
 
+    EvaluationRecord record = record_of(args->checkpoint, info, trained, config, split);
+    record.n = r.n;
+    record.dropped = loader->skipped();
+    record.input_sizes = r.input_sizes;
+    record.weights = use_ema ? "ema" : "model";
+
     nlohmann::json out = {{"checkpoint", args->checkpoint},
                           {"model", model->name()},
-                          {"split", split},
                           {"classes", class_names},
                           {"loss", r.loss},
-                          {"seconds", r.seconds},
-                          {"weights", use_ema ? "ema" : "model"},
-                          {"tta", config.eval.tta}};
+                          {"seconds", r.seconds}};
     out.update(to_json(*r.metrics));
+    out.update(to_json(record));
+    if (out.contains("binary"))
+      out["binary"]["positive_class_name"] = class_names[eval_options.metrics.positive_class];
     log::info(summary_line(model->name(),
                            config.eval.tta == "none" ? split : cat(split, ", tta ", config.eval.tta), r));
-    for (const auto& warning : r.metrics->warnings) log::warn(warning);
+    for (const auto& warning : record_warnings(record)) out["warnings"].push_back(warning);
+    for (const auto& warning : out["warnings"]) log::warn(warning.get<std::string>());
     if (args->output.empty() && args->output_dir.empty()) {
       std::cout << out.dump(2) << "\n";
       return;

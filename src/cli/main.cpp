@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("softvit ") + softvit::kVersion);
   softvit::cli::add_train_command(app);
   softvit::cli::add_eval_command(app);
+  softvit::cli::add_predict_command(app);
   softvit::cli::add_config_command(app);
   softvit::cli::add_models_command(app);
   softvit::cli::add_bench_command(app);

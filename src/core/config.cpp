@@ -228,7 +228,8 @@ void validate(const RunConfig& c) {
   if (c.run.log_every < 1) fail("run.log_every", "must be at least 1");
   if (c.model.drop_path < 0 || c.model.drop_path >= 1) fail("model.drop_path", "must be in [0, 1)");
   if (!(c.eval.threshold >= 0 && c.eval.threshold <= 1)) fail("eval.threshold", "must be in [0, 1]");
-  if (c.eval.positive_class < 0) fail("eval.positive_class", "must not be negative");
+  if (c.eval.positive_class.empty()) fail("eval.positive_class", "must name a class (or give its index)");
+  if (!(c.data.val_fraction >= 0 && c.data.val_fraction < 1)) fail("data.val_fraction", "must be in [0, 1)");
   if (c.eval.bootstrap < 0) fail("eval.bootstrap", "must not be negative");
   if (c.eval.ece_bins < 1) fail("eval.ece_bins", "must be at least 1");
   if (c.dist.backend != "auto" && c.dist.backend != "nccl" && c.dist.backend != "gloo")

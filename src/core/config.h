@@ -54,7 +54,9 @@ struct DataSection {
   std::string source = "idx";  // idx | npz | folder | csv | synthetic
   std::string root = "/usr/share/datasets/fashion-mnist";
   std::string train_split = "train";
-  std::string val_split = "test";
+  std::string val_split = "";  // empty: "val" when the data has it (else set val_fraction or name a split)
+  double val_fraction = 0.0;   // > 0: validate on this stratified fraction of train_split, held out
+  int val_seed = 0;            // seed of that hold-out (the same validation set whatever run.seed)
   std::string test_split = "test";
   std::vector<std::string> classes = {};  // empty: the source's own names
   int limit_train = 0;                    // use only the first N training samples; 0: all
@@ -137,9 +139,9 @@ struct ScheduleSection {
 };
 
 struct EvalSection {
-  double threshold = 0.5;  // score >= threshold calls a sample positive (sensitivity, specificity)
-  int positive_class = 1;  // binary tasks: index of the positive class
-  int bootstrap = 1000;    // bootstrap resamples for the 95% intervals; 0: none
+  double threshold = 0.5;            // score >= threshold calls a sample positive (sensitivity, specificity)
+  std::string positive_class = "1";  // binary tasks: the positive class, by name or index
+  int bootstrap = 1000;              // bootstrap resamples for the 95% intervals; 0: none
   int bootstrap_seed = 0;
   int ece_bins = 15;
   std::string tta = "none";  // test-time augmentation of softvit eval and validation: none | hflip

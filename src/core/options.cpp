@@ -48,11 +48,19 @@ Schema build_schema() {
   SOFTVIT_OPTION(data.source, "dataset format: idx | npz | folder | csv | synthetic");
   SOFTVIT_OPTION(data.root, "dataset folder (npz: the .npz file)");
   SOFTVIT_OPTION(data.train_split, "split to train on");
-  SOFTVIT_OPTION(data.val_split, "split evaluated after each epoch");
+  SOFTVIT_OPTION(data.val_split,
+                 "split evaluated after each epoch, which chooses best.pt; empty: val if the data has it "
+                 "(else set data.val_fraction, or name the test split explicitly)");
+  SOFTVIT_OPTION(data.val_fraction,
+                 "validate on this fraction of train_split, held out (stratified by class, seeded by "
+                 "data.val_seed) and not trained on; 0: off");
+  SOFTVIT_OPTION(data.val_seed, "seed of the data.val_fraction hold-out");
   SOFTVIT_OPTION(data.test_split, "split softvit eval reports on");
   SOFTVIT_OPTION(data.classes, "class names in label order; empty: the source's own");
   SOFTVIT_OPTION(data.limit_train, "train on the first N samples only; 0: all");
-  SOFTVIT_OPTION(data.limit_eval, "evaluate on the first N samples only; 0: all");
+  SOFTVIT_OPTION(data.limit_eval,
+                 "validate on the first N samples only; 0: all (softvit eval ignores it unless given on its "
+                 "own command line)");
   SOFTVIT_OPTION(data.mean, "per-channel mean of the [0,1] pixels, for normalisation");
   SOFTVIT_OPTION(data.std, "per-channel standard deviation, for normalisation");
   SOFTVIT_OPTION(data.pad_crop, "train: random crop after zero padding by this many pixels");
@@ -82,7 +90,9 @@ Schema build_schema() {
   SOFTVIT_OPTION(data.prefetch, "batches prepared ahead; 0: two per worker");
   SOFTVIT_OPTION(data.sampler, "train order: random | balanced (classes equally often) | repeated");
   SOFTVIT_OPTION(data.repeats, "repeated sampler: augmented copies of each image per epoch");
-  SOFTVIT_OPTION(data.on_error, "unreadable sample: stop (error) | skip (count, log, replace)");
+  SOFTVIT_OPTION(data.on_error,
+                 "unreadable sample: stop (error) | skip (training: log and replace by another; evaluation: "
+                 "log, leave out and list)");
 
   SOFTVIT_OPTION(train.epochs, "passes over the training split");
   SOFTVIT_OPTION(train.batch_size, "images per process and micro-batch");
@@ -128,7 +138,9 @@ Schema build_schema() {
   SOFTVIT_OPTION(schedule.min_lr, "floor of the cosine decay");
 
   SOFTVIT_OPTION(eval.threshold, "softvit eval: a score >= threshold calls a sample positive");
-  SOFTVIT_OPTION(eval.positive_class, "softvit eval, binary tasks: index of the positive class");
+  SOFTVIT_OPTION(eval.positive_class,
+                 "binary tasks: the class whose sensitivity, threshold and ROC are reported, by name "
+                 "(data.classes) or index");
   SOFTVIT_OPTION(eval.bootstrap, "softvit eval: bootstrap resamples for the 95% intervals; 0: none");
   SOFTVIT_OPTION(eval.bootstrap_seed, "softvit eval: seed of the bootstrap resampling");
   SOFTVIT_OPTION(eval.ece_bins, "softvit eval: equal-width confidence bins of the calibration error");

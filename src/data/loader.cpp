@@ -13,7 +13,9 @@ constexpr int kMaxReplacements = 50;  // unreadable samples in a row before givi
 
 struct Loader::Sample {
   cv::Mat image;
-  int64_t index = 0;  // the sample actually used (a replacement under skip)
+  int64_t index = 0;     // the sample actually used (a replacement under skip)
+  std::string name;      // its identifier (RawImage::name)
+  bool dropped = false;  // unreadable and left out (evaluation under skip)
   EraseBox erase;
 };
 
@@ -26,6 +28,9 @@ struct Loader::Pending {
   bool finished = false;  // erasing and mixing done (CPU path)
   std::exception_ptr error;
   std::vector<DataProblem> skipped;
+  std::vector<std::string> names;
+  std::vector<int64_t> dropped_positions;
+  bool empty = false;  // every sample of the batch was left out
 };
 
 Loader::Loader(SourcePtr source, LoaderConfig options)
@@ -102,6 +107,7 @@ void Loader::start_epoch(int64_t epoch) {
     next_to_build_ = next_to_return_ = 0;
     ready_.clear();
     skip_count_ = 0;
+    dropped_positions_.clear();
     epoch_summary_logged_ = false;
   }
   work_ready_.notify_all();
@@ -112,6 +118,11 @@ std::vector<DataProblem> Loader::skipped() const {
   std::vector<DataProblem> all = source_->problems();
   all.insert(all.end(), skipped_.begin(), skipped_.end());
   return all;
+}
+
+std::vector<int64_t> Loader::dropped_positions() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return dropped_positions_;
 }
 
 void Loader::work() {
@@ -138,35 +149,42 @@ void Loader::work() {
 
 std::optional<Batch> Loader::next() {
   if (!started_) start_epoch(0);
-  std::shared_ptr<Pending> pending;
-  std::vector<DataProblem> fresh;  // files skipped for the first time
-  {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (next_to_return_ >= batches_) {
-      if (skip_count_ > 0 && !epoch_summary_logged_) {
-        log::warn(cat("data: ", skip_count_, " unreadable samples skipped and replaced in epoch ", epoch_ + 1,
-                      " (", skipped_.size(), " distinct files so far)"));
-        epoch_summary_logged_ = true;
+  for (;;) {  // past batches whose every sample was left out
+    std::shared_ptr<Pending> pending;
+    std::vector<DataProblem> fresh;  // files skipped for the first time
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (next_to_return_ >= batches_) {
+        if (skip_count_ > 0 && !epoch_summary_logged_) {
+          log::warn(
+              cat("data: ", skip_count_, " unreadable samples ",
+                  options_.replace_bad ? "skipped and replaced in epoch " : "left out (not scored) of epoch ",
+                  epoch_ + 1, " (", skipped_.size(), " distinct files so far)"));
+          epoch_summary_logged_ = true;
+        }
+        return std::nullopt;
       }
-      return std::nullopt;
-    }
-    batch_ready_.wait(lock, [this] { return ready_.count(next_to_return_) > 0; });
-    pending = ready_[next_to_return_];
-    ready_.erase(next_to_return_);
-    ++next_to_return_;
-    for (const auto& p : pending->skipped) {
-      ++skip_count_;
-      if (skipped_files_.insert(p.file).second) {
-        skipped_.push_back(p);
-        fresh.push_back(p);
+      batch_ready_.wait(lock, [this] { return ready_.count(next_to_return_) > 0; });
+      pending = ready_[next_to_return_];
+      ready_.erase(next_to_return_);
+      ++next_to_return_;
+      for (const auto& p : pending->skipped) {
+        ++skip_count_;
+        if (skipped_files_.insert(p.file).second) {
+          skipped_.push_back(p);
+          fresh.push_back(p);
+        }
       }
+      dropped_positions_.insert(dropped_positions_.end(), pending->dropped_positions.begin(),
+                                pending->dropped_positions.end());
     }
+    work_ready_.notify_all();
+    for (const auto& p : fresh)
+      log::warn(cat("data: skipped unreadable sample ", p.reason,
+                    options_.replace_bad ? " (replaced by another)" : " (left out, not scored)"));
+    if (pending->error) std::rethrow_exception(pending->error);
+    if (!pending->empty) return finish(*pending);
   }
-  work_ready_.notify_all();
-  for (const auto& p : fresh)
-    log::warn(cat("data: skipped unreadable sample ", p.reason, " (replaced by another)"));
-  if (pending->error) std::rethrow_exception(pending->error);
-  return finish(*pending);
 }
 
 Loader::Sample Loader::produce(int64_t epoch, const EpochEntry& entry,
@@ -179,6 +197,7 @@ Loader::Sample Loader::produce(int64_t epoch, const EpochEntry& entry,
     Sample sample;
     sample.index = attempt == 0 ? entry.index : rng.below(source_->size());
     RawImage raw = source_->load(sample.index);
+    sample.name = raw.name;
     if (raw.ok()) {
       try {
         sample.image = pipeline_.run(raw, options_.decode, options_.roi_decode, rng);
@@ -194,6 +213,10 @@ Loader::Sample Loader::produce(int64_t epoch, const EpochEntry& entry,
     }
     if (!options_.skip_bad) throw DataError(cat(last_error, " (data.on_error: skip would skip it)"));
     skipped.push_back({raw.name, last_error});
+    if (!options_.replace_bad) {  // evaluation: never another image in its place
+      sample.dropped = true;
+      return sample;
+    }
   }
   throw DataError(cat(kMaxReplacements + 1, " unreadable samples in a row; the last: ", last_error));
 }
@@ -214,18 +237,26 @@ void Loader::normalise_into(const cv::Mat& image, float* out) const {
 Loader::Pending Loader::build(int64_t epoch, int64_t batch, const std::vector<EpochEntry>& entries) const {
   Pending pending;
   try {
-    const auto n = static_cast<int64_t>(entries.size());
     std::vector<Sample> samples;
     samples.reserve(entries.size());
-    for (const auto& entry : entries) samples.push_back(produce(epoch, entry, pending.skipped));
+    for (const auto& entry : entries) {
+      Sample sample = produce(epoch, entry, pending.skipped);
+      if (sample.dropped)
+        pending.dropped_positions.push_back(entry.position);
+      else
+        samples.push_back(std::move(sample));
+    }
+    pending.empty = samples.empty();
+    if (pending.empty) return pending;
+    const auto n = static_cast<int64_t>(samples.size());
     const cv::Mat& first = samples[0].image;
     const int c = first.channels(), h = first.rows, w = first.cols;
     for (int64_t i = 0; i < n; ++i) {
       const cv::Mat& m = samples[static_cast<size_t>(i)].image;
       if (m.rows != h || m.cols != w || m.channels() != c)
-        throw DataError(cat("sample ", source_->load(samples[static_cast<size_t>(i)].index).name, " is ",
-                            m.cols, "x", m.rows, "x", m.channels(), " but the batch's first is ", w, "x", h,
-                            "x", c, "; end ", options_.transforms_key,
+        throw DataError(cat("sample ", samples[static_cast<size_t>(i)].name, " is ", m.cols, "x", m.rows, "x",
+                            m.channels(), " but the batch's first is ", w, "x", h, "x", c, "; end ",
+                            options_.transforms_key,
                             " with a fixed size (resize=HxW, center_crop, random_resized_crop)"));
     }
     const bool cuda = options_.device.is_cuda();
@@ -263,7 +294,10 @@ Loader::Pending Loader::build(int64_t epoch, int64_t batch, const std::vector<Ep
       auto* y = pending.labels.data_ptr<int64_t>();
       for (int64_t i = 0; i < n; ++i) y[i] = source_->label(samples[static_cast<size_t>(i)].index);
     }
-    for (auto& s : samples) pending.erase.push_back(std::move(s.erase));
+    for (auto& s : samples) {
+      pending.names.push_back(std::move(s.name));
+      pending.erase.push_back(std::move(s.erase));
+    }
     Rng batch_rng(Rng::key(
         {options_.sampler.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(batch), 0x313ULL}));
     pending.mix = plan_mix(options_.mixup, h, w, batch_rng);
@@ -282,7 +316,7 @@ Loader::Pending Loader::build(int64_t epoch, int64_t batch, const std::vector<Ep
 }
 
 Batch Loader::finish(Pending& pending) const {
-  if (pending.finished) return Batch{pending.images, pending.labels, pending.targets};
+  if (pending.finished) return Batch{pending.images, pending.labels, pending.targets, pending.names};
   // CUDA: normalise on the device, (x - 255 mean) / (255 std), then erase and mix there.
   Batch batch;
   batch.images = pending.pixels.to(options_.device, /*non_blocking=*/true)
@@ -293,6 +327,7 @@ Batch Loader::finish(Pending& pending) const {
   apply_erase(batch.images, pending.erase);
   apply_mix(batch.images, pending.mix);
   if (options_.mixup.enabled()) batch.targets = mix_targets(batch.labels, options_.mixup, pending.mix);
+  batch.names = pending.names;
   return batch;
 }
 
@@ -303,6 +338,12 @@ std::unique_ptr<Loader> make_loader(const RunConfig& config, const std::string& 
       make_source_for_classes(data, split, model_classes, train ? data.limit_train : data.limit_eval);
   if (source->size() == 0)
     throw DataError(cat("split '", split, "' of ", data.root, " has no readable samples"));
+  return make_loader(config, std::move(source), train, rank, world_size);
+}
+
+std::unique_ptr<Loader> make_loader(const RunConfig& config, SourcePtr source, bool train, int rank,
+                                    int world_size) {
+  const DataSection& data = config.data;
   LoaderConfig o;
   o.batch_size = train ? config.train.batch_size : config.train.eval_batch_size;
   o.drop_last = train;
@@ -317,6 +358,7 @@ std::unique_ptr<Loader> make_loader(const RunConfig& config, const std::string& 
   o.decode.minmax_16bit = data.scale_16bit == "minmax";
   o.roi_decode = data.roi_decode;
   o.skip_bad = data.on_error == "skip";
+  o.replace_bad = train;  // evaluation leaves a bad sample out rather than score another in its place
   o.transforms = train ? data.train_transforms : data.eval_transforms;
   o.transforms_key = train ? "data.train_transforms" : "data.eval_transforms";
   if (train && o.transforms.empty()) {  // the simple options of the quickstart

@@ -11,8 +11,10 @@
 // mixup/cutmix follow normalisation in both cases.
 //
 // Bad samples: under on_error stop (skip_bad false) an unreadable sample ends the epoch with a
-// DataError naming the file and reason; under skip it is logged, counted in skipped(), and
-// replaced by a sample drawn from (seed, epoch, position, attempt), so batch shapes stay fixed.
+// DataError naming the file and reason; under skip it is logged and counted in skipped(). A
+// training loader (replace_bad) replaces it by a sample drawn from (seed, epoch, position,
+// attempt), so batch shapes stay fixed; an evaluation loader leaves it out of its batch (and lists
+// its position in dropped_positions()): evaluation never scores one image in place of another.
 #pragma once
 #include <condition_variable>
 #include <map>
@@ -38,6 +40,7 @@ struct LoaderConfig {
   DecodeOptions decode;
   bool roi_decode = true;
   bool skip_bad = false;
+  bool replace_bad = false;  // training: a skipped sample is replaced; otherwise it is left out
   std::vector<std::string> transforms;
   std::string transforms_key = "transforms";  // names the config entry in errors
   std::vector<double> mean = {0.0}, std = {1.0};
@@ -62,6 +65,9 @@ class Loader : public BatchSource {
   int workers() const { return static_cast<int>(threads_.size()); }
   // Files skipped as unreadable so far, each once (on_error: skip), and problems found in the listing.
   std::vector<DataProblem> skipped() const;
+  // Positions in the epoch order (sampler.h) of the samples left out of this epoch so far (an
+  // evaluation loader under skip); a sharded evaluation needs them to put the ranks' rows together.
+  std::vector<int64_t> dropped_positions() const;
 
  private:
   struct Pending;
@@ -90,7 +96,8 @@ class Loader : public BatchSource {
   std::map<int64_t, std::shared_ptr<Pending>> ready_;
   std::vector<DataProblem> skipped_;  // each unreadable file once
   std::set<std::string> skipped_files_;
-  int64_t skip_count_ = 0;  // replacements this epoch
+  int64_t skip_count_ = 0;                  // replacements this epoch
+  std::vector<int64_t> dropped_positions_;  // samples left out this epoch (evaluation)
   bool epoch_summary_logged_ = false;
 };
 
@@ -101,5 +108,8 @@ class Loader : public BatchSource {
 std::unique_ptr<Loader> make_loader(const RunConfig& config, const std::string& split, bool train,
                                     int rank = 0, int world_size = 1,
                                     const std::vector<std::string>& model_classes = {});
+// The same over a source of one's own (softvit predict's unlabelled images).
+std::unique_ptr<Loader> make_loader(const RunConfig& config, SourcePtr source, bool train, int rank = 0,
+                                    int world_size = 1);
 
 }  // namespace softvit

@@ -53,8 +53,10 @@ class DataParallel {
   bool any(bool flag);                            // true on every rank when true on one
   void barrier();                                 // returns once every rank has called it
   std::vector<double> all_values(double value);   // every rank's `value`, in rank order
-  // This rank's evaluation of its shard -> the whole split's (`dataset_size` samples), on every rank.
-  EvalResult gather(const EvalResult& local, int64_t dataset_size, int64_t num_classes);
+  // This rank's evaluation of its shard -> the whole split's (`dataset_size` samples, less those
+  // left out: `dropped`, this rank's positions of them), on every rank.
+  EvalResult gather(const EvalResult& local, int64_t dataset_size, int64_t num_classes,
+                    const std::vector<int64_t>& dropped = {});
 
  private:
   // Runs `body`; a failed collective in it (an exception from c10d or gloo) becomes a TrainError

@@ -12,14 +12,14 @@
 
 namespace softvit {
 namespace fs = std::filesystem;
-namespace {
-
 std::string csv_field(const std::string& text) {
   if (text.find_first_of(",\"\n") == std::string::npos) return text;
   std::string out = "\"";
   for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
 }
+
+namespace {
 
 void append_number(std::string& line, double v) {
   char buffer[32];
@@ -52,7 +52,7 @@ void write_predictions_csv(const std::string& path, const EvalResult& r,
   const std::string temporary = path + ".tmp";
   std::ofstream out(temporary, std::ios::binary);
   if (!out) throw Error(cat("cannot write '", temporary, "'"));
-  std::string line = "index";
+  std::string line = "index,image";
   if (r.multi_label)
     for (const auto& n : names) line += "," + csv_field("y_" + n);
   else
@@ -62,7 +62,8 @@ void write_predictions_csv(const std::string& path, const EvalResult& r,
   const std::vector<int64_t> predicted =
       r.multi_label ? std::vector<int64_t>{} : argmax_rows(r.probabilities);
   for (int64_t i = 0; i < r.n; ++i) {
-    line = std::to_string(i);
+    line = std::to_string(i) + "," +
+           (r.names.empty() ? std::string() : csv_field(r.names[static_cast<size_t>(i)]));
     if (r.multi_label)
       for (int64_t l = 0; l < k; ++l) line += r.targets(i, l) >= 0.5f ? ",1" : ",0";
     else

@@ -17,11 +17,15 @@ struct EvalOutputPaths {
   std::string json, predictions, confusion_png, roc_png;
 };
 
+// `text` as one CSV field: quoted (quotes doubled) when it holds a comma, quote or newline.
+std::string csv_field(const std::string& text);
+
 // Exactly one of `output_file` and `output_dir` is non-empty; throws Error otherwise.
 EvalOutputPaths eval_output_paths(const std::string& output_file, const std::string& output_dir);
 
-// One row per image: index, label, predicted, then one probability column per class
-// (p_<name>). Multi-label: index, one 0/1 column per label (y_<name>), then the probabilities.
+// One row per image: index, image (its identifier: file path, or file.npz:split[i] for arrays;
+// empty when the result has none), label, predicted, then one probability column per class
+// (p_<name>). Multi-label: index, image, one 0/1 column per label (y_<name>), then the probabilities.
 void write_predictions_csv(const std::string& path, const EvalResult& result,
                            const std::vector<std::string>& names);
 

@@ -1,5 +1,6 @@
 #include "eval/evaluate.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/error.h"
@@ -22,7 +23,8 @@ void append(std::vector<T>& out, const torch::Tensor& t) {
 
 EvalAccumulator::EvalAccumulator(int64_t classes) : num_classes(classes) {}
 
-void EvalAccumulator::add(const torch::Tensor& logits_in, const torch::Tensor& labels_in) {
+void EvalAccumulator::add(const torch::Tensor& logits_in, const torch::Tensor& labels_in,
+                          const std::vector<std::string>& row_names) {
   const auto logits = logits_in.detach().to(torch::kCPU, torch::kFloat32);
   const auto labels_cpu = labels_in.to(torch::kCPU);
   const int64_t batch = logits.dim() == 2 ? logits.size(0) : -1;
@@ -53,6 +55,8 @@ void EvalAccumulator::add(const torch::Tensor& logits_in, const torch::Tensor& l
     append<int64_t>(labels, label);
   }
   n += batch;
+  every_row_named = every_row_named && static_cast<int64_t>(row_names.size()) == batch;
+  if (every_row_named) names.insert(names.end(), row_names.begin(), row_names.end());
 }
 
 EvalResult EvalAccumulator::result(const EvalOptions& options) const {
@@ -63,6 +67,7 @@ EvalResult EvalAccumulator::result(const EvalOptions& options) const {
   r.probabilities.rows = n;
   r.probabilities.cols = num_classes;
   r.probabilities.values = probabilities;
+  if (every_row_named) r.names = names;
   if (r.multi_label) {
     r.targets = ScoreMatrix(n, num_classes);
     r.targets.values = targets;
@@ -102,6 +107,7 @@ EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& devi
   const bool was_training = model.is_training();
   model.eval();
   EvalAccumulator acc(model.num_classes());
+  std::vector<std::pair<int64_t, int64_t>> sizes;
   {
     torch::NoGradGuard no_grad;
     loader.start_epoch(0);
@@ -109,11 +115,14 @@ EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& devi
       const bool multi_label = batch->labels.dim() == 2;
       acc.add(
           predict_logits(model, batch->images.to(device, /*non_blocking=*/true), options.tta, multi_label),
-          batch->labels);
+          batch->labels, batch->names);
+      const std::pair<int64_t, int64_t> size{batch->images.size(2), batch->images.size(3)};
+      if (std::find(sizes.begin(), sizes.end(), size) == sizes.end()) sizes.push_back(size);
     }
   }
   model.train(was_training);
   EvalResult r = acc.result(options);
+  r.input_sizes = sizes;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

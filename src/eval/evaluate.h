@@ -37,6 +37,8 @@ struct EvalResult {
   ConfusionMatrix confusion;            // single-label: rows true, columns predicted (argmax)
   std::optional<MetricReport> metrics;  // with EvalOptions::full_metrics
   double seconds = 0;
+  std::vector<std::string> names;  // each scored image's identifier (Batch::names), when the loader gave them
+  std::vector<std::pair<int64_t, int64_t>> input_sizes;  // evaluate(): each distinct H x W fed to the model
 };
 
 // Macro one-vs-rest ROC AUC of the split (binary: the positive class's AUC; multi-label: the mean
@@ -51,7 +53,9 @@ EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& devi
 // multi-label problem, B x classes of 0/1 (any numeric type); every batch must be of one kind.
 struct EvalAccumulator {
   explicit EvalAccumulator(int64_t num_classes);
-  void add(const torch::Tensor& logits, const torch::Tensor& labels);
+  // `names`: the rows' identifiers, or empty (then the result has none).
+  void add(const torch::Tensor& logits, const torch::Tensor& labels,
+           const std::vector<std::string>& names = {});
   EvalResult result(const EvalOptions& options = {}) const;
 
   int64_t num_classes;
@@ -60,6 +64,8 @@ struct EvalAccumulator {
   std::optional<bool> multi_label;  // set by the first batch
   std::vector<float> probabilities, targets;
   std::vector<int64_t> labels;
+  std::vector<std::string> names;
+  bool every_row_named = true;
 };
 
 }  // namespace softvit

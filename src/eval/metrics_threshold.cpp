@@ -1,5 +1,8 @@
 #include "eval/metrics_threshold.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/error.h"
 #include "core/strings.h"
 
@@ -56,6 +59,54 @@ std::vector<ThresholdScores> per_label_at_threshold(const ScoreMatrix& scores, c
     out.push_back(at_threshold(scores.column(l), positive, threshold));
   }
   return out;
+}
+
+OperatingPoint parse_operating_point(const std::string& text) {
+  const auto eq = text.find('=');
+  OperatingPoint point;
+  point.criterion = text.substr(0, eq);
+  bool ok = eq != std::string::npos && (point.criterion == "sensitivity" || point.criterion == "specificity");
+  if (ok) {
+    try {
+      size_t used = 0;
+      point.target = std::stod(text.substr(eq + 1), &used);
+      ok = used == text.size() - eq - 1 && point.target >= 0 && point.target <= 1;
+    } catch (const std::exception&) {
+      ok = false;
+    }
+  }
+  if (!ok)
+    throw ConfigError(
+        cat("operating point '", text,
+            "' is not sensitivity=X or specificity=X with X in [0, 1] (e.g. sensitivity=0.95)"));
+  return point;
+}
+
+double threshold_for(const std::vector<float>& scores, const std::vector<uint8_t>& positive,
+                     const OperatingPoint& point) {
+  if (scores.size() != positive.size())
+    throw Error(cat("threshold choice: ", scores.size(), " scores but ", positive.size(), " labels"));
+  const bool by_sensitivity = point.criterion == "sensitivity";
+  std::vector<float> group;  // the positives' scores (sensitivity) or the negatives' (specificity)
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (static_cast<bool>(positive[i]) == by_sensitivity) group.push_back(scores[i]);
+  if (group.empty())
+    throw Error(cat("cannot choose a threshold for ", point.criterion, ": the samples hold no ",
+                    by_sensitivity ? "positive" : "negative"));
+  // k of the group must fall on the right side: ceil(target x size), tolerant of rounding.
+  const auto size = static_cast<double>(group.size());
+  const auto k = static_cast<size_t>(std::ceil(point.target * size - 1e-9));
+  if (by_sensitivity) {  // the k-th highest positive score: k positives at or above it
+    std::sort(group.begin(), group.end(), std::greater<float>());
+    return k == 0 ? std::nextafter(*std::max_element(scores.begin(), scores.end()), INFINITY) : group[k - 1];
+  }
+  std::sort(group.begin(), group.end());  // k negatives strictly below: just above the k-th lowest
+  if (k == 0) return *std::min_element(scores.begin(), scores.end());
+  const float kth = group[k - 1];
+  float above = INFINITY;
+  for (float s : scores)
+    if (s > kth) above = std::min(above, s);
+  return std::isinf(above) ? std::nextafter(kth, INFINITY) : above;
 }
 
 }  // namespace softvit

@@ -93,6 +93,8 @@ CheckpointInfo info_of(const c10::impl::GenericDict& d) {
     const auto pair = item.toTupleRef().elements();
     info.top_k.emplace_back(pair[0].toDouble(), pair[1].toInt());
   }
+  if (d.contains("input_size"))  // checkpoints before it was recorded lack it
+    for (const auto& v : d.at("input_size").toListRef()) info.input_size.push_back(v.toInt());
   return info;
 }
 
@@ -118,6 +120,7 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
   c10::List<std::tuple<double, int64_t>> top_k;
   for (const auto& [metric, epoch] : info.top_k) top_k.push_back(std::make_tuple(metric, epoch));
   d.insert("top_k", top_k);
+  if (!info.input_size.empty()) d.insert("input_size", c10::List<int64_t>(info.input_size));
   d.insert("model", tensors_of(model));
   if (ema) d.insert("ema", tensors_of(*ema));
   c10::List<torch::Tensor> rng;

@@ -20,6 +20,7 @@ struct CheckpointInfo {
   int64_t epochs_without_improvement = 0;
   std::vector<std::pair<double, int64_t>> top_k;  // (metric, epoch) of kept epoch checkpoints
   bool has_ema = false;                           // read only: the file holds EMA weights
+  std::vector<int64_t> input_size;                // C, H, W of the training batches; empty: not recorded
 };
 
 // Writes atomically. With `ema`, its weights are stored too; the global RNG states (CPU and

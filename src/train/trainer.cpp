@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/loader.h"
+#include "data/validation_split.h"
 #include "dist/data_parallel.h"
 #include "eval/evaluate.h"
 #include "eval/plots.h"
@@ -166,6 +167,11 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   log::info(cat("data: ", data.source, " ", data.root, ": ", train_size, " train (", data.train_split, "), ",
                 val_loader_->source().size(), " val (", data.val_split, "), ", class_names.size(),
                 " classes, ", train_loader_->workers(), " loader threads"));
+  if (validates_on_test(data))  // named explicitly (data.val_split); the default never does this
+    log::warn(cat("validation on ", describe_validation(data), " (data.val_split): best.pt is chosen on the ",
+                  "split its test figures come from, so those figures are optimistic"));
+  else
+    log::info(cat("validation (chooses best.pt): ", describe_validation(data)));
 
   const auto classes = static_cast<int64_t>(class_names.size());
   model_ = build_model(config_.model, classes, train_loader_->channels());
@@ -331,6 +337,8 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
     window_wait_s += wait_s;
     epoch_wait_s += wait_s;
     if (!batch) break;
+    if (state_.input_size.empty())  // for softvit eval and predict: what the model was trained on
+      state_.input_size = {batch->images.size(1), batch->images.size(2), batch->images.size(3)};
     const bool first_micro = batch_index % accum == 0, last_micro = batch_index % accum == accum - 1;
     if (first_micro) lr_ = schedule_.at(state_.step);
     const torch::Tensor loss = step_->run(*batch, lr_);
@@ -417,13 +425,22 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
     const int64_t n = val_loader_->source().size(), classes = model_->num_classes();
     EvalOptions options;
     options.tta = parse_test_time_augmentation(config_.eval.tta);
-    val = dp_->gather(evaluate(*model_, *val_loader_, device_, options), n, classes);
-    if (ema_) ema_val = dp_->gather(evaluate(ema_->model(), *val_loader_, device_, options), n, classes);
+    // Samples left out as unreadable (data.on_error skip) are not scored; the ranks' rows fit
+    // together by their positions.
+    const EvalResult local = evaluate(*model_, *val_loader_, device_, options);
+    val = dp_->gather(local, n, classes, val_loader_->dropped_positions());
+    if (ema_) {
+      const EvalResult ema_local = evaluate(ema_->model(), *val_loader_, device_, options);
+      ema_val = dp_->gather(ema_local, n, classes, val_loader_->dropped_positions());
+    }
   }
   EpochSummary summary{
       epoch + 1, train_loss, val.loss, val.top1, lr_, img_s, train_seconds + seconds_since(eval_start)};
   const ValScores scores = val_scores(val), ema_scores = ema_ ? val_scores(ema_val) : ValScores{};
   nlohmann::json extra = {{"val_top5", val.top5}, {"step", state_.step}, {"data_wait", data_wait}};
+  extra.update({{"val_split", config_.data.val_split},
+                {"val_n", val.n},
+                {"val_on_test_split", validates_on_test(config_.data)}});
   if (scores.auroc) extra["val_auroc"] = *scores.auroc;
   if (ema_) {
     extra.update({{"ema_val_top1", ema_val.top1}, {"ema_val_loss", ema_val.loss}});
@@ -531,7 +548,9 @@ void Trainer::stop(const std::string& reason, int64_t epoch, int64_t batch_in_ep
 }  // namespace
 
 TrainResult train(const RunConfig& config, const TrainOptions& options) {
-  Trainer trainer(config, options);
+  RunConfig resolved = config;  // saved with the checkpoints: which split chose best.pt
+  resolved.data = resolve_validation(config.data);
+  Trainer trainer(resolved, options);
   return trainer.run();
 }
 

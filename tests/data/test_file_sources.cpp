@@ -108,7 +108,8 @@ TEST_CASE("csv source: class names or indices and a split column", "[data][sourc
   CHECK(val->classes() == train->classes());
   CHECK(val->label(0) == 2);
 
-  dir.write("train.csv", "path,label\nimg/0.png,2\nimg/1.png,0\n");  // default manifest {split}.csv
+  dir.write("train.csv",
+            "path,label\nimg/0.png,2\nimg/1.png,0\nimg/2.png,1\n");  // default manifest {split}.csv
   DataSection plain;
   plain.source = "csv";
   plain.root = dir.root.string();

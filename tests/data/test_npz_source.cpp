@@ -48,6 +48,19 @@ void write_npz(const std::string& path,
   REQUIRE(zip_close(z) == 0);
 }
 
+// An .npz with a train split of 1x1 images and these labels.
+std::string npz_with_labels(const TempDir& dir, const std::vector<uint8_t>& labels) {
+  const std::string path = dir.path("labels.npz");
+  const std::string n = std::to_string(labels.size());
+  write_npz(
+      path,
+      {{"train_images", npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (" + n + ", 1, 1), }",
+                                  std::vector<uint8_t>(labels.size(), 7))},
+       {"train_labels",
+        npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (" + n + ", 1), }", labels)}});
+  return path;
+}
+
 int64_t pixel_sum(const Source& s) {
   int64_t total = 0;
   for (int64_t i = 0; i < s.size(); ++i) total += static_cast<int64_t>(cv::sum(s.load(i).pixels)[0]);
@@ -166,4 +179,24 @@ TEST_CASE("npz: colour and multi-label arrays and bad archives", "[data][npz]") 
   CHECK(kept->label(1) == 1);
   REQUIRE(kept->problems().size() == 1);
   CHECK(kept->problems()[0].file == d.root + ":train[1]");
+}
+
+TEST_CASE("labels: a stray index in an npz is an error naming the row and the value", "[data][labels]") {
+  TempDir dir;
+  DataSection d;
+  d.source = "npz";
+  d.root = npz_with_labels(dir, {0, 1, 1, 0, 255, 1});
+  CHECK_THROWS_WITH(make_source(d, "train"), Catch::Contains("labels.npz:train[4]") &&
+                                                 Catch::Contains("label 255") && Catch::Contains("2..254") &&
+                                                 Catch::Contains("data.classes"));
+  // Even when only the first rows are used (data.limit_*): the classes come from every label.
+  CHECK_THROWS_WITH(make_source(d, "train", 2), Catch::Contains("label 255"));
+
+  // The same labels with the classes declared: 255 is out of range for the two named classes.
+  d.classes = {"malignant", "benign"};
+  CHECK_THROWS_WITH(make_source(d, "train"), Catch::Contains("train[4]") && Catch::Contains("out of range"));
+
+  d.classes = {};
+  d.root = npz_with_labels(dir, {0, 1, 2, 1, 0});  // every class present: fine
+  CHECK(make_source(d, "train")->classes() == std::vector<std::string>{"0", "1", "2"});
 }

@@ -265,3 +265,56 @@ TEST_CASE("loader: starting the epoch in progress again keeps the batches built 
   loader.start_epoch(2);
   CHECK(torch::equal(loader.next()->images, first->images));
 }
+
+TEST_CASE("loader: an evaluation loader under skip leaves bad images out and never scores another",
+          "[data][stream][bad]") {
+  TempDir dir;
+  RunConfig c;
+  c.data = testing::folder_data(folder_with(dir, {{"corrupt.png", {1, 2, 3}}}));  // b/corrupt.png: 7th of b
+  c.data.on_error = "skip";
+  c.data.workers = 2;
+  c.train.eval_batch_size = 5;
+  auto loader = make_loader(c, "train", false);
+  REQUIRE(loader->source().size() == 13);
+  std::filesystem::remove(dir.path("ds/train/a/0.png"));  // the very first sample, missing when read
+  std::vector<std::string> names;
+  std::vector<int64_t> labels;
+  for (const auto& b : epoch(*loader, 0)) {
+    REQUIRE(b.names.size() == static_cast<size_t>(b.labels.size(0)));
+    for (int64_t i = 0; i < b.labels.size(0); ++i) {
+      names.push_back(b.names[static_cast<size_t>(i)]);
+      labels.push_back(b.labels[i].item<int64_t>());
+    }
+  }
+  // 11 images scored, each once, each with its own folder's label: none stands in for another.
+  REQUIRE(names.size() == 11);
+  CHECK(std::set<std::string>(names.begin(), names.end()).size() == 11);
+  for (size_t i = 0; i < names.size(); ++i) {
+    CHECK(names[i] != dir.path("ds/train/a/0.png"));
+    CHECK(names[i].find("corrupt") == std::string::npos);
+    CHECK(labels[i] == (names[i].find("/train/a/") != std::string::npos ? 0 : 1));
+  }
+  // The first sample (position 0) and b/corrupt.png (position 6 + 6 = 12: sorted after 5.png) left out.
+  CHECK(loader->dropped_positions() == std::vector<int64_t>{0, 12});
+  std::set<std::string> skipped;
+  for (const auto& p : loader->skipped()) skipped.insert(std::filesystem::path(p.file).filename().string());
+  CHECK(skipped == std::set<std::string>{"0.png", "corrupt.png"});
+  // Another pass leaves out the same samples.
+  CHECK(epoch(*loader, 0).size() == 3);
+  CHECK(loader->dropped_positions() == std::vector<int64_t>{0, 12});
+}
+
+TEST_CASE("loader: a batch whose every image is unreadable is passed over", "[data][stream][bad]") {
+  TempDir dir;
+  RunConfig c;
+  c.data = testing::folder_data(folder_with(dir, {}));
+  c.data.on_error = "skip";
+  c.train.eval_batch_size = 2;
+  auto loader = make_loader(c, "train", false);
+  std::filesystem::remove(dir.path("ds/train/a/2.png"));
+  std::filesystem::remove(dir.path("ds/train/a/3.png"));  // together the second batch
+  int64_t images = 0;
+  for (const auto& b : epoch(*loader, 0)) images += b.images.size(0);
+  CHECK(images == 10);
+  CHECK(loader->dropped_positions() == std::vector<int64_t>{2, 3});
+}

@@ -1,5 +1,7 @@
 // Sharded evaluation: the shards of the sampler's rank split, merged, give the evaluation of the
 // whole split by one process (same order, padding counted once).
+#include <set>
+
 #include "catch.h"
 #include "data/sampler.h"
 #include "data/sources/synthetic_source.h"
@@ -18,6 +20,29 @@ EvalResult evaluate_rows(const torch::Tensor& logits, const torch::Tensor& label
   return acc.result();
 }
 
+// Each rank's evaluation of its shard as the sequential evaluation sampler deals it, the samples
+// `unreadable` left out; `dropped` receives their positions.
+std::vector<EvalResult> shards_of(const torch::Tensor& logits, const torch::Tensor& labels, int world,
+                                  const std::set<int64_t>& unreadable, std::vector<int64_t>& dropped) {
+  const int64_t n = logits.size(0);
+  SyntheticSource source(n, 8, static_cast<int>(logits.size(1)), 1, "test");
+  std::vector<EvalResult> shards;
+  for (int r = 0; r < world; ++r) {
+    SamplerOptions o;
+    o.rank = r;
+    o.world_size = world;
+    std::vector<int64_t> mine;
+    for (const auto& e : epoch_order(source, o, 0)) {
+      if (unreadable.count(e.index))
+        dropped.push_back(e.position);
+      else
+        mine.push_back(e.index);
+    }
+    shards.push_back(evaluate_rows(logits, labels, mine));
+  }
+  return shards;
+}
+
 void check_merge(int64_t n, int world, bool multi_label) {
   const int64_t classes = 5;
   torch::manual_seed(7);
@@ -28,17 +53,8 @@ void check_merge(int64_t n, int world, bool multi_label) {
   for (int64_t i = 0; i < n; ++i) all[static_cast<size_t>(i)] = i;
   const EvalResult whole = evaluate_rows(logits, labels, all);
 
-  // The evaluation loader's sampler (sequential) gives each rank its positions.
-  SyntheticSource source(n, 8, static_cast<int>(classes), 1, "test");
-  std::vector<EvalResult> shards;
-  for (int r = 0; r < world; ++r) {
-    SamplerOptions o;
-    o.rank = r;
-    o.world_size = world;
-    std::vector<int64_t> mine;
-    for (const auto& e : epoch_order(source, o, 0)) mine.push_back(e.index);
-    shards.push_back(evaluate_rows(logits, labels, mine));
-  }
+  std::vector<int64_t> none;
+  const std::vector<EvalResult> shards = shards_of(logits, labels, world, {}, none);
   const EvalResult merged = dist::merge_evaluation_shards(shards, n, classes);
   CHECK(merged.n == n);
   CHECK(merged.loss == Approx(whole.loss).epsilon(1e-6));
@@ -67,8 +83,31 @@ TEST_CASE("dist: shards that do not fit together are an error", "[dist]") {
   EvalAccumulator a(3), b(3);
   a.add(torch::zeros({2, 3}), torch::tensor({0, 1}, torch::kInt64));
   b.add(torch::zeros({1, 3}), torch::tensor({2}, torch::kInt64));
-  CHECK_THROWS_WITH(dist::merge_evaluation_shards({a.result(), b.result()}, 3, 3),
-                    Catch::Contains("equal share"));
+  CHECK_THROWS_WITH(dist::merge_evaluation_shards({a.result(), b.result()}, 3, 3), Catch::Contains("share"));
   CHECK_THROWS_WITH(dist::merge_evaluation_shards({a.result(), a.result()}, 7, 3),
-                    Catch::Contains("do not cover"));
+                    Catch::Contains("do not fit together"));
+}
+
+TEST_CASE("dist: samples left out on their ranks are not scored, and n counts the rest", "[dist]") {
+  const int64_t n = 37, classes = 4;
+  const int world = 4;
+  torch::manual_seed(3);
+  const auto logits = torch::randn({n, classes}) * 2;
+  const auto labels = torch::randint(0, classes, {n}, torch::kInt64);
+  const std::set<int64_t> unreadable = {0, 5, 22};  // sample 0 is also the padding at position 37
+  std::vector<int64_t> readable;
+  for (int64_t i = 0; i < n; ++i)
+    if (!unreadable.count(i)) readable.push_back(i);
+  const EvalResult whole = evaluate_rows(logits, labels, readable);
+
+  std::vector<int64_t> dropped;
+  const std::vector<EvalResult> shards = shards_of(logits, labels, world, unreadable, dropped);
+  CHECK(dropped.size() == 4);  // positions 0, 5, 22 and the padding 37
+  const EvalResult merged = dist::merge_evaluation_shards(shards, n, classes, dropped);
+  CHECK(merged.n == 34);
+  CHECK(merged.labels == whole.labels);
+  CHECK(merged.loss == Approx(whole.loss).epsilon(1e-6));
+  CHECK(merged.top1 == Approx(whole.top1));
+  // Without the dropped positions the shards do not fit together.
+  CHECK_THROWS_WITH(dist::merge_evaluation_shards(shards, n, classes), Catch::Contains("share"));
 }

@@ -29,7 +29,9 @@ TEST_CASE("eval outputs: metrics JSON with predictions CSV and PNGs beside it", 
   auto logits =
       torch::tensor({{2.0, 0.0, 0.0}, {0.0, 1.0, 0.0}, {0.0, 0.0, 3.0}, {1.0, 0.0, 0.5}, {0.0, 2.0, 1.0}});
   EvalAccumulator acc(3);
-  acc.add(logits, torch::tensor({0, 1, 2, 2, 1}, torch::kInt64));
+  acc.add(logits.slice(0, 0, 3), torch::tensor({0, 1, 2}, torch::kInt64),
+          {"x/0.png", "x/1,b.png", "x/2.png"});
+  acc.add(logits.slice(0, 3), torch::tensor({2, 1}, torch::kInt64), {"x/3.png", "x/4.png"});
   EvalOptions options;
   options.full_metrics = true;
   options.metrics.bootstrap = 20;
@@ -45,20 +47,22 @@ TEST_CASE("eval outputs: metrics JSON with predictions CSV and PNGs beside it", 
   std::ifstream csv(paths.predictions);
   std::string line;
   std::getline(csv, line);
-  CHECK(line == "index,label,predicted,p_a,\"p_b,c\",p_d");
+  CHECK(line == "index,image,label,predicted,p_a,\"p_b,c\",p_d");
   std::getline(csv, line);  // sample 0: label 0, predicted 0
   auto fields = split(line, ',');
-  REQUIRE(fields.size() == 6);
+  REQUIRE(fields.size() == 7);
   CHECK(fields[0] == "0");
-  CHECK(fields[1] == "0");
+  CHECK(fields[1] == "x/0.png");  // each row names its image
   CHECK(fields[2] == "0");
+  CHECK(fields[3] == "0");
   const auto expected = torch::softmax(logits[0], 0);
   for (int c = 0; c < 3; ++c)
-    CHECK(std::stod(fields[3 + c]) == Approx(expected[c].item<double>()).epsilon(1e-5));
+    CHECK(std::stod(fields[4 + c]) == Approx(expected[c].item<double>()).epsilon(1e-5));
   int rows = 1;
   while (std::getline(csv, line)) {
     ++rows;
-    if (rows == 4) CHECK(line.rfind("3,2,0,", 0) == 0);  // sample 3: label 2, predicted 0
+    if (rows == 2) CHECK(line.rfind("1,\"x/1,b.png\",1,", 0) == 0);  // quoted: the name holds a comma
+    if (rows == 4) CHECK(line.rfind("3,x/3.png,2,0,", 0) == 0);      // sample 3: label 2, predicted 0
   }
   CHECK(rows == 5);
 
@@ -84,9 +88,9 @@ TEST_CASE("eval outputs: multi-label predictions list the targets and skip the c
   std::string header, first;
   std::getline(csv, header);
   std::getline(csv, first);
-  CHECK(header == "index,y_effusion,y_nodule,p_effusion,p_nodule");
-  CHECK(first.rfind("0,1,0,", 0) == 0);
-  CHECK(std::stod(split(first, ',')[3]) == Approx(1 / (1 + std::exp(-2.0))));
+  CHECK(header == "index,image,y_effusion,y_nodule,p_effusion,p_nodule");
+  CHECK(first.rfind("0,,1,0,", 0) == 0);  // no identifiers given: an empty image field
+  CHECK(std::stod(split(first, ',')[4]) == Approx(1 / (1 + std::exp(-2.0))));
   CHECK(fs::exists(paths.roc_png));
   CHECK_FALSE(fs::exists(paths.confusion_png));
   std::ifstream in(paths.json);

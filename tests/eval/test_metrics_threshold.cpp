@@ -49,3 +49,29 @@ TEST_CASE("threshold: binary with either positive class and multi-class one-vs-r
   CHECK(ovr[2].tn == 0);
   CHECK(*ovr[2].specificity == 0);
 }
+
+TEST_CASE("threshold: chosen for a sensitivity or a specificity on the samples given", "[eval][threshold]") {
+  // Positives score 0.9 0.8 0.6 0.3; negatives 0.7 0.4 0.2 0.1 0.05.
+  const std::vector<float> scores = {0.9f, 0.8f, 0.6f, 0.3f, 0.7f, 0.4f, 0.2f, 0.1f, 0.05f};
+  const std::vector<uint8_t> positive = {1, 1, 1, 1, 0, 0, 0, 0, 0};
+  // Sensitivity >= 0.75: three of four positives at or above it; the highest such is 0.6.
+  const double t75 = threshold_for(scores, positive, parse_operating_point("sensitivity=0.75"));
+  CHECK(t75 == Approx(0.6));
+  CHECK(*at_threshold(scores, positive, t75).sensitivity == Approx(0.75));
+  CHECK(*at_threshold(scores, positive, t75).specificity == Approx(0.8));
+  CHECK(threshold_for(scores, positive, {"sensitivity", 1.0}) == Approx(0.3));
+  CHECK(threshold_for(scores, positive, {"sensitivity", 0.74}) == Approx(0.6));  // ceil(0.74 x 4) = 3
+  // Specificity >= 0.8: four of five negatives below it; the lowest such is the next score above 0.4.
+  const double s80 = threshold_for(scores, positive, parse_operating_point("specificity=0.8"));
+  CHECK(s80 == Approx(0.6));
+  CHECK(*at_threshold(scores, positive, s80).specificity == Approx(0.8));
+  // Every negative below: just above the highest negative, which no positive exceeds here.
+  const double s100 = threshold_for(scores, positive, {"specificity", 1.0});
+  CHECK(s100 == Approx(0.8));
+  CHECK(*at_threshold(scores, positive, s100).specificity == Approx(1.0));
+
+  CHECK_THROWS_WITH(parse_operating_point("recall=0.9"), Catch::Contains("sensitivity=X"));
+  CHECK_THROWS_WITH(parse_operating_point("sensitivity=1.5"), Catch::Contains("sensitivity=1.5"));
+  CHECK_THROWS_WITH(parse_operating_point("sensitivity=0.9x"), Catch::Contains("0.9x"));
+  CHECK_THROWS_WITH(threshold_for({0.5f}, {0}, {"sensitivity", 0.9}), Catch::Contains("no positive"));
+}

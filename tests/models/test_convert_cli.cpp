@@ -92,7 +92,7 @@ TEST_CASE("convert: train --init-from starts from the given weights", "[cli][con
   const std::string config =
       dir.write("tiny.yaml",
                 "model: {name: vit_mini_patch4_28, depth: 1, embed_dim: 16, num_heads: 2}\n"
-                "data: {limit_train: 64, limit_eval: 32}\n"
+                "data: {limit_train: 64, limit_eval: 32, val_split: test}\n"
                 "train: {epochs: 1, batch_size: 32}\n"
                 "optim: {lr: 1.0e-9}\n"
                 "schedule: {name: constant, warmup_epochs: 0, warmup_lr: 1.0e-9}\n"

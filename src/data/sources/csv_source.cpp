@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "data/sources/index_classes.h"
 
 namespace softvit {
 namespace fs = std::filesystem;
@@ -95,18 +96,49 @@ std::vector<CsvRow> parse_csv(const std::string& text) {
   return rows;
 }
 
-CsvSource::CsvSource(const DataSection& data, const std::string& split, int64_t limit) {
-  std::string manifest = data.manifest.empty() ? "{split}.csv" : data.manifest;
+namespace {
+
+std::string manifest_template(const DataSection& data) {
+  return data.manifest.empty() ? "{split}.csv" : data.manifest;
+}
+
+fs::path manifest_path(const DataSection& data, const std::string& split) {
+  std::string manifest = manifest_template(data);
   if (const auto at = manifest.find("{split}"); at != std::string::npos) manifest.replace(at, 7, split);
-  const fs::path path =
-      fs::path(manifest).is_absolute() ? fs::path(manifest) : fs::path(data.root) / manifest;
-  const std::string file = path.string();
+  return fs::path(manifest).is_absolute() ? fs::path(manifest) : fs::path(data.root) / manifest;
+}
+
+// The manifest's rows (the header first), or a DataError naming it.
+std::vector<CsvRow> read_manifest(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(cat("manifest '", file, "' (data.manifest) cannot be read"));
+  if (!in) throw DataError(cat("manifest '", path.string(), "' (data.manifest) cannot be read"));
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::vector<CsvRow> rows = parse_csv(buffer.str());
-  if (rows.empty()) throw DataError(cat(file, ": empty manifest (expected a header row)"));
+  std::vector<CsvRow> rows = parse_csv(buffer.str());
+  if (rows.empty()) throw DataError(cat(path.string(), ": empty manifest (expected a header row)"));
+  return rows;
+}
+
+}  // namespace
+
+bool csv_has_split(const DataSection& data, const std::string& split) {
+  const fs::path path = manifest_path(data, split);
+  if (data.csv_split_column.empty())
+    return manifest_template(data).find("{split}") != std::string::npos && fs::exists(path);
+  if (!fs::exists(path)) return false;
+  const std::vector<CsvRow> rows = read_manifest(path);
+  std::vector<std::string> header;
+  for (const auto& h : rows[0].fields) header.push_back(trim(h));
+  const int column = column_of(header, data.csv_split_column, "data.csv_split_column", path.string());
+  return std::any_of(rows.begin() + 1, rows.end(), [&](const CsvRow& row) {
+    return static_cast<int>(row.fields.size()) > column && trim(row.fields[column]) == split;
+  });
+}
+
+CsvSource::CsvSource(const DataSection& data, const std::string& split, int64_t limit) {
+  const fs::path path = manifest_path(data, split);
+  const std::string file = path.string();
+  const std::vector<CsvRow> rows = read_manifest(path);
   std::vector<std::string> header;
   for (const auto& h : rows[0].fields) header.push_back(trim(h));
 
@@ -158,18 +190,32 @@ CsvSource::CsvSource(const DataSection& data, const std::string& split, int64_t 
     if (multi_) {
       classes_ = data.csv_label_columns;
     } else {
-      int64_t max_index = -1, value = 0;
-      bool all_numeric = true;
+      // Indices or names, not both: a typo among indices (or a number among names) would become a
+      // class of its own.
+      std::vector<int64_t> indices;
       std::set<std::string> names;
-      for (const auto& row : kept) {
-        names.insert(row.labels[0]);
-        if (parse_index(row.labels[0], value))
-          max_index = std::max(max_index, value);
-        else
-          all_numeric = false;
+      size_t first_index = kept.size(), first_name = kept.size();
+      for (size_t r = 0; r < kept.size(); ++r) {
+        int64_t value = 0;
+        if (parse_index(kept[r].labels[0], value)) {
+          indices.push_back(value);
+          first_index = std::min(first_index, r);
+        } else {
+          names.insert(kept[r].labels[0]);
+          first_name = std::min(first_name, r);
+        }
       }
-      if (all_numeric)
-        for (int64_t c = 0; c <= max_index; ++c) classes_.push_back(std::to_string(c));
+      if (!indices.empty() && !names.empty()) {
+        const bool mostly_indices = indices.size() >= kept.size() - indices.size();
+        const auto& odd = kept[mostly_indices ? first_name : first_index];
+        throw DataError(cat(file, ":", odd.line, ": label '", odd.labels[0], "' is ",
+                            mostly_indices ? "not a class index" : "a number", " but ",
+                            mostly_indices ? indices.size() : names.size(), " other labels are ",
+                            mostly_indices ? "indices" : "names",
+                            ": fix the label, or name every class in data.classes"));
+      }
+      if (names.empty())
+        classes_ = index_classes(indices, 1, [&](size_t i) { return cat(file, ":", kept[i].line); });
       else
         classes_.assign(names.begin(), names.end());
     }

@@ -15,6 +15,10 @@ struct CsvRow {
 };
 std::vector<CsvRow> parse_csv(const std::string& text);
 
+// Whether the manifest has rows of `split`: its own file ({split} in data.manifest), or rows of
+// that split (data.csv_split_column). A single manifest for every split has no split of its own.
+bool csv_has_split(const DataSection& data, const std::string& split);
+
 class CsvSource : public Source {
  public:
   CsvSource(const DataSection& data, const std::string& split, int64_t limit);

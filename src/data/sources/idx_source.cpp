@@ -6,6 +6,7 @@
 #include "core/strings.h"
 #include "data/idx.h"
 #include "data/sources/array_source.h"
+#include "data/sources/index_classes.h"
 
 namespace softvit {
 
@@ -28,17 +29,20 @@ SourcePtr make_idx_source(const DataSection& data, const std::string& split, int
   array.channels = 1;
   array.pixels = std::move(images.data);
   array.labels.assign(labels.data.begin(), labels.data.end());
-  truncate_array(array, limit);
 
+  // The MNIST family has 10 classes; labels beyond them must each have samples (index_classes.h).
   std::vector<std::string> classes = data.classes;
   if (classes.empty()) {
     const int64_t max_label =
         array.labels.empty() ? 0 : *std::max_element(array.labels.begin(), array.labels.end());
     if (max_label < 10 && data.root.find("fashion") != std::string::npos)
       classes = fashion_mnist_classes();
+    else if (max_label < 10)
+      for (int64_t c = 0; c < 10; ++c) classes.push_back(std::to_string(c));
     else
-      for (int64_t c = 0; c <= std::max<int64_t>(max_label, 9); ++c) classes.push_back(std::to_string(c));
+      classes = index_classes(array.labels, 10, [&](size_t i) { return cat(labels_path, "[", i, "]"); });
   }
+  truncate_array(array, limit);
   return std::make_shared<ArraySource>(std::move(array), std::move(classes), labels_path,
                                        data.on_error == "skip");
 }

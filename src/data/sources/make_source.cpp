@@ -1,18 +1,29 @@
 #include "data/sources/make_source.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "data/idx.h"
 #include "data/sources/csv_source.h"
 #include "data/sources/folder_source.h"
+#include "data/sources/holdout_source.h"
 #include "data/sources/idx_source.h"
 #include "data/sources/npz_source.h"
 #include "data/sources/synthetic_source.h"
 
 namespace softvit {
+namespace {
+
+bool is_holdout_part(const DataSection& data, const std::string& split) {
+  return data.val_fraction > 0 && (split == kHoldOutSplit || split == data.train_split);
+}
+
+}  // namespace
 
 SourcePtr make_source(const DataSection& data, const std::string& split, int64_t limit) {
+  if (is_holdout_part(data, split)) return make_source_for_classes(data, split, {}, limit);
   if (data.source == "idx") return make_idx_source(data, split, limit);
   if (data.source == "npz") return make_npz_source(data, split, limit);
   if (data.source == "folder") return make_folder_source(data, split, limit);
@@ -23,6 +34,21 @@ SourcePtr make_source(const DataSection& data, const std::string& split, int64_t
                                              data.channels == 0 ? 3 : data.channels, split);
   }
   throw ConfigError(cat("unknown data.source '", data.source, "' (known: idx, npz, folder, csv, synthetic)"));
+}
+
+bool split_exists(const DataSection& data, const std::string& split) {
+  if (data.source == "folder") return std::filesystem::is_directory(folder_split_dir(data, split));
+  if (data.source == "npz") return npz_has_split(data.root, split);
+  if (data.source == "csv") return csv_has_split(data, split);
+  if (data.source == "idx") {
+    try {
+      find_idx_file(data.root, split, "images");
+      return true;
+    } catch (const DataError&) {
+      return false;
+    }
+  }
+  return true;  // synthetic
 }
 
 namespace {
@@ -54,6 +80,12 @@ std::vector<std::string> evaluation_class_order(const DataSection& data, const s
 
 SourcePtr make_source_for_classes(const DataSection& data, const std::string& split,
                                   const std::vector<std::string>& model_classes, int64_t limit) {
+  if (is_holdout_part(data, split)) {  // both parts labelled as the whole training split is
+    DataSection whole = data;
+    whole.val_fraction = 0;
+    return holdout_part(make_source_for_classes(whole, data.train_split, model_classes), data.val_fraction,
+                        static_cast<uint64_t>(data.val_seed), split == kHoldOutSplit, limit);
+  }
   if (model_classes.empty()) return make_source(data, split, limit);
   if (data.source == "folder")
     return std::make_shared<FolderSource>(folder_split_dir(data, split), model_classes,

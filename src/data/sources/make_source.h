@@ -5,9 +5,15 @@
 
 namespace softvit {
 
-// Keeps `limit` samples when limit > 0. Throws ConfigError for an unknown source and DataError
-// for missing or malformed data (or records the problem under data.on_error: skip).
+// Keeps `limit` samples when limit > 0. With data.val_fraction > 0 the training split is the part
+// not held out and the split "holdout" (kHoldOutSplit) the part held out (holdout_source.h). Throws
+// ConfigError for an unknown source and DataError for missing or malformed data (or records the problem under
+// data.on_error: skip).
 SourcePtr make_source(const DataSection& data, const std::string& split, int64_t limit = 0);
+
+// Whether the data has a split of this name (a folder, the arrays of an .npz, the IDX files, a
+// manifest or manifest rows); synthetic data has every split.
+bool split_exists(const DataSection& data, const std::string& split);
 
 // The same split labelled in the order of `model_classes` (the training split's, or a checkpoint's),
 // whatever classes this split has itself: an evaluation split that lacks a class, or lists them in

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/sources/array_source.h"
+#include "data/sources/index_classes.h"
 #include "data/sources/npy.h"
 
 namespace softvit {
@@ -66,6 +67,12 @@ std::map<std::string, std::vector<uint8_t>> read_zip_members(const std::string& 
   return members;
 }
 
+bool npz_has_split(const std::string& path, const std::string& split) {
+  int code = 0;
+  std::unique_ptr<zip_t, ZipCloser> archive(zip_open(path.c_str(), ZIP_RDONLY, &code));
+  return archive && zip_name_locate(archive.get(), (split + "_images.npy").c_str(), 0) >= 0;
+}
+
 SourcePtr make_npz_source(const DataSection& data, const std::string& split, int64_t limit) {
   const std::string& path = data.root;
   auto members = read_zip_members(path);
@@ -102,17 +109,14 @@ SourcePtr make_npz_source(const DataSection& data, const std::string& split, int
     array.label_width = width;
     array.label_matrix = std::move(labels.data);
   }
-  truncate_array(array, limit);
-
+  const std::string origin = path + ":" + split;
   std::vector<std::string> classes = data.classes;
-  if (classes.empty()) {
-    int64_t k = width;
-    if (width == 1 && !array.labels.empty())
-      k = std::max<int64_t>(2, 1 + *std::max_element(array.labels.begin(), array.labels.end()));
-    for (int64_t c = 0; c < k; ++c) classes.push_back(std::to_string(c));
-  }
-  return std::make_shared<ArraySource>(std::move(array), std::move(classes), path + ":" + split,
-                                       data.on_error == "skip");
+  if (classes.empty() && width == 1 && !array.labels.empty())  // from every label, whatever the limit
+    classes = index_classes(array.labels, 2, [&](size_t i) { return cat(origin, "[", i, "]"); });
+  else if (classes.empty())
+    for (int64_t c = 0; c < width; ++c) classes.push_back(std::to_string(c));
+  truncate_array(array, limit);
+  return std::make_shared<ArraySource>(std::move(array), std::move(classes), origin, data.on_error == "skip");
 }
 
 }  // namespace softvit

@@ -12,6 +12,10 @@ namespace softvit {
 // file when it is missing, not a zip, or a member cannot be read.
 std::map<std::string, std::vector<uint8_t>> read_zip_members(const std::string& path);
 
+// Whether the archive at `path` holds the arrays of `split` ({split}_images); false when it
+// cannot be opened.
+bool npz_has_split(const std::string& path, const std::string& split);
+
 // The source for `split` of the archive data.root. Class names: data.classes, else "0".."K-1".
 SourcePtr make_npz_source(const DataSection& data, const std::string& split, int64_t limit);
 
