@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace softvit {
 
@@ -11,6 +13,7 @@ struct Batch {
   torch::Tensor images;   // float32, B x C x H x W, normalised
   torch::Tensor labels;   // int64, B (class indices) or B x classes (0/1, multi-label)
   torch::Tensor targets;  // float32, B x classes soft targets when mixup/cutmix is on; undefined otherwise
+  std::vector<std::string> names;  // each image's identifier (file path, shard:key, file.npz:split[i])
 };
 
 class BatchSource {

@@ -111,8 +111,9 @@ std::vector<double> DataParallel::all_values(double value) {
   return values;
 }
 
-EvalResult DataParallel::gather(const EvalResult& local, int64_t dataset_size, int64_t num_classes) {
-  return active() ? gather_evaluation(*group_, local, dataset_size, num_classes) : local;
+EvalResult DataParallel::gather(const EvalResult& local, int64_t dataset_size, int64_t num_classes,
+                                ShareLayout layout) {
+  return active() ? gather_evaluation(*group_, local, dataset_size, num_classes, layout) : local;
 }
 
 }  // namespace softvit::dist

@@ -1,10 +1,13 @@
 // Sharded evaluation: each rank evaluates its part of the split (the sampler deals positions
 // r, r + W, r + 2W, ... to rank r, padding the end with repeats of the first samples); the parts
 // are gathered and put back in the split's order, the padding dropped, so that the metrics equal
-// those of one process over the whole split.
+// those of one process over the whole split. A loader that splits by shards (ShareLayout::disjoint)
+// gives parts of any size, each sample in one of them: they are put one after the other, in rank
+// order, and there is no padding.
 #pragma once
 #include <vector>
 
+#include "data/data_loader.h"
 #include "eval/evaluate.h"
 
 namespace softvit::dist {
@@ -12,12 +15,14 @@ namespace softvit::dist {
 class Group;
 
 // Every rank's evaluation of its shard, in rank order -> the evaluation of the `dataset_size`
-// samples. Throws Error when the shards do not fit together (unequal sizes, too few rows).
+// samples (disjoint: at most that many; samples left out as unreadable are in no part). Throws
+// Error when the shards do not fit together (interleaved: unequal sizes, too few rows;
+// disjoint: more rows than samples).
 EvalResult merge_evaluation_shards(const std::vector<EvalResult>& shards, int64_t dataset_size,
-                                   int64_t num_classes);
+                                   int64_t num_classes, ShareLayout layout = ShareLayout::interleaved);
 
 // Gathers `local` from every rank and merges; the same result on every rank.
-EvalResult gather_evaluation(Group& group, const EvalResult& local, int64_t dataset_size,
-                             int64_t num_classes);
+EvalResult gather_evaluation(Group& group, const EvalResult& local, int64_t dataset_size, int64_t num_classes,
+                             ShareLayout layout = ShareLayout::interleaved);
 
 }  // namespace softvit::dist

@@ -67,7 +67,7 @@ StepBenchmarkResult benchmark_steps(Model& model, const StepBenchmarkOptions& o)
       };
     train_step = make_train_step(parts, o.cuda_graph);
   }
-  const Batch batch{images, labels, torch::Tensor()};
+  const Batch batch{images, labels, torch::Tensor(), {}};
   auto step = [&] {
     if (train) {
       train_step->run(batch, optim.lr);

@@ -34,7 +34,7 @@ SourcePtr synthetic(int64_t n, int size = 12) {
   return std::make_shared<SyntheticSource>(n, size, 3, 3, "train");
 }
 
-std::vector<Batch> epoch(Loader& loader, int64_t e) {
+std::vector<Batch> epoch(BatchSource& loader, int64_t e) {
   loader.start_epoch(e);
   std::vector<Batch> out;
   while (auto b = loader.next()) out.push_back(*b);
@@ -213,7 +213,7 @@ TEST_CASE("loader: with on_error skip bad images are listed and replaced and bat
   c.data.workers = 2;
   c.train.batch_size = 7;
   auto loader = make_loader(c, "train", true);
-  REQUIRE(loader->source().size() == 14);
+  REQUIRE(loader->size() == 14);
   std::filesystem::remove(dir.path("ds/train/a/2.png"));  // missing by the time it is read
   const auto batches = epoch(*loader, 0);
   REQUIRE(batches.size() == 2);

@@ -72,3 +72,28 @@ TEST_CASE("dist: shards that do not fit together are an error", "[dist]") {
   CHECK_THROWS_WITH(dist::merge_evaluation_shards({a.result(), a.result()}, 7, 3),
                     Catch::Contains("do not cover"));
 }
+
+TEST_CASE("dist: disjoint shards of any size (a shard loader's) are put one after the other", "[dist]") {
+  const int64_t n = 11, classes = 4;
+  torch::manual_seed(3);
+  const auto logits = torch::randn({n, classes}) * 2;
+  const auto labels = torch::randint(0, classes, {n}, torch::kInt64);
+  std::vector<int64_t> first = {0, 1, 2, 3, 4}, second = {}, third = {5, 6, 7, 8, 9, 10}, all;
+  for (const auto& part : {first, second, third}) all.insert(all.end(), part.begin(), part.end());
+  const EvalResult whole = evaluate_rows(logits, labels, all);
+  const std::vector<EvalResult> shards = {evaluate_rows(logits, labels, first),
+                                          evaluate_rows(logits, labels, second),
+                                          evaluate_rows(logits, labels, third)};
+  const EvalResult merged = dist::merge_evaluation_shards(shards, n, classes, ShareLayout::disjoint);
+  CHECK(merged.n == n);
+  CHECK(merged.loss == Approx(whole.loss).epsilon(1e-6));
+  CHECK(merged.top1 == Approx(whole.top1));
+  CHECK(merged.labels == whole.labels);
+  CHECK(merged.confusion.counts == whole.confusion.counts);
+  // Samples left out as unreadable are in no shard: fewer rows than the split is fine, more is not.
+  CHECK(dist::merge_evaluation_shards(shards, n + 2, classes, ShareLayout::disjoint).n == n);
+  CHECK_THROWS_WITH(dist::merge_evaluation_shards(shards, n - 1, classes, ShareLayout::disjoint),
+                    Catch::Contains("more than"));
+  // The same unequal shards are an error for the sampler's interleaved shares.
+  CHECK_THROWS_WITH(dist::merge_evaluation_shards(shards, n, classes), Catch::Contains("equal share"));
+}

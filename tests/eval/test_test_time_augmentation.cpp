@@ -80,7 +80,7 @@ TEST_CASE("tta: evaluate with hflip averages each image's prediction with its mi
   PositionalModel model(/*pixels=*/1 * 4 * 5, /*classes=*/3);
   TensorBatches loader;
   for (int i = 0; i < 2; ++i)
-    loader.batches.push_back({torch::randn({3, 1, 4, 5}), torch::tensor({0, 1, 2}, torch::kInt64), {}});
+    loader.batches.push_back({torch::randn({3, 1, 4, 5}), torch::tensor({0, 1, 2}, torch::kInt64), {}, {}});
 
   EvalOptions plain, flipped;
   flipped.tta = TestTimeAugmentation::hflip;

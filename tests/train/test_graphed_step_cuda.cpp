@@ -61,7 +61,8 @@ Trace train(const Case& c, bool graphed) {
   Trace t;
   for (int i = 0; i < 7; ++i) {
     const int64_t n = i == 5 ? 8 : 16;
-    Batch batch{torch::randn({n, 3, 224, 224}).pin_memory(), torch::randint(0, 10, {n}, torch::kInt64), {}};
+    Batch batch{
+        torch::randn({n, 3, 224, 224}).pin_memory(), torch::randint(0, 10, {n}, torch::kInt64), {}, {}};
     if (i == 6) optimizer->zero_grad();  // set to none: the graph's gradient addresses are gone
     t.losses.push_back(step->run(batch, 1e-3 * (1.0 + i)).item<double>());
   }
