@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "data/shard_loader.h"
 #include "data/sources/make_source.h"
 #include "log/log.h"
 
@@ -240,6 +241,8 @@ LoaderConfig loader_config(const RunConfig& config, bool train, int rank, int wo
 std::unique_ptr<DataLoader> make_loader(const RunConfig& config, const std::string& split, bool train,
                                         int rank, int world_size,
                                         const std::vector<std::string>& model_classes) {
+  if (config.data.source == "webdataset")
+    return make_shard_loader(config, split, train, rank, world_size, model_classes);
   const DataSection& data = config.data;
   SourcePtr source =
       make_source_for_classes(data, split, model_classes, train ? data.limit_train : data.limit_eval);
