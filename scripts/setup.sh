@@ -31,7 +31,7 @@ esac
 debian_packages=(
   build-essential cmake ninja-build ccache pkg-config
   libopencv-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2
-  libcli11-dev nlohmann-json3-dev libzip-dev libjpeg-dev zlib1g-dev libgloo-dev
+  libcli11-dev nlohmann-json3-dev libzip-dev libjpeg-dev zlib1g-dev libgloo-dev libarchive-dev
   dataset-fashion-mnist python3-venv
 )
 

@@ -14,6 +14,7 @@
 #include "catch.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "data/shard_test_util.h"
 #include "models/registry.h"
 #include "test_util.h"
 #include "train/checkpoint.h"
@@ -281,4 +282,48 @@ TEST_CASE("trainer: best.pt by validation AUROC is the epoch with the highest AU
   const auto info = read_checkpoint_info(dir.path("run/checkpoints/best.pt"));
   CHECK(info.epoch == best_epoch);
   CHECK(info.best_metric == Approx(best));
+}
+
+TEST_CASE("trainer: a run on WebDataset shards stopped mid-epoch and resumed equals an uninterrupted run",
+          "[train][resume][webdataset]") {
+  TempDir dir;
+  const std::string shards = dir.path("shards");
+  for (int s = 0; s < 4; ++s)
+    testing::write_shard(shards + "/set-train-00000" + std::to_string(s) + ".tar",
+                         testing::samples(16 * s, 16, 3));
+  testing::write_shard(shards + "/set-val-000000.tar", testing::samples(100, 12, 3));
+  auto config = [&](const std::string& out) {
+    RunConfig c = tiny_run(out);
+    c.model.img_size = 8;
+    c.model.patch_size = 4;
+    c.data = DataSection{};
+    c.data.source = "webdataset";
+    c.data.root = shards;
+    c.data.shards = {"set-{split}-*.tar"};
+    c.data.val_split = "val";
+    c.data.channels = 1;  // weights_of builds 1-channel models
+    c.data.train_transforms = {"random_resized_crop(size=8)", "hflip"};
+    c.data.shuffle_buffer = 8;
+    c.data.shard_streams = 2;
+    c.data.workers = 2;
+    c.train.epochs = 2;
+    c.train.batch_size = 8;  // 64 samples: 8 steps per epoch
+    return c;
+  };
+  train(config(dir.path("whole")));
+  TrainOptions budget;
+  budget.stop_after_steps = 11;
+  CHECK(train(config(dir.path("split")), budget).stopped_early);
+  CHECK(read_checkpoint_info(dir.path("split/checkpoints/last.pt")).batch_in_epoch == 3);
+  TrainOptions resume;
+  resume.resume = true;
+  CHECK(train(run_config_of(dir.path("split"), {}), resume).epochs_done == 2);
+  const auto a = step_losses(dir.path("whole")), b = step_losses(dir.path("split"));
+  REQUIRE(a.size() == 16);
+  REQUIRE(b.size() == 16);
+  for (const auto& [step, loss] : a) {
+    INFO("step " << step);
+    CHECK(b.at(step) == loss);  // the batches after the skip are those of the uninterrupted epoch
+  }
+  check_same_weights(dir.path("whole/checkpoints/last.pt"), dir.path("split/checkpoints/last.pt"), 0.0);
 }

@@ -2,7 +2,8 @@
 // train pipeline (decode, random_resized_crop 224, hflip -> uint8) and the eval pipeline
 // (decode, resize 256, center_crop 224), per core and on all cores, plus the whole loader
 // (batches, normalised float). --generate first writes N ImageNet-like JPEGs (about 500x375,
-// quality 90) into DIR.
+// quality 90) into DIR. With --config F instead of DIR: the configured training loader (any
+// data.source, e.g. webdataset shards) over --images images or one epoch, whichever ends first.
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/loader.h"
@@ -113,11 +115,33 @@ Timing time_pipeline(const std::vector<std::string>& files, const Pipeline& pipe
   return timing;
 }
 
+// The training loader of a config: the time to open it (a webdataset split is listed then) and img/s.
+void time_configured_loader(const std::string& config_file, int64_t images) {
+  const RunConfig config = load_config(config_file);
+  const auto start = std::chrono::steady_clock::now();
+  auto loader = make_loader(config, config.data.train_split, /*train=*/true);
+  const auto opened = std::chrono::steady_clock::now();
+  loader->start_epoch(0);
+  int64_t seen = 0;
+  while (seen < images) {
+    const auto batch = loader->next();
+    if (!batch) break;
+    seen += batch->labels.size(0);
+  }
+  const double open_s = std::chrono::duration<double>(opened - start).count();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened).count();
+  std::cout << config.data.source << " " << config.data.root << ", split " << config.data.train_split << ": "
+            << loader->size() << " samples, opened in " << fixed(open_s, 2) << " s\n\n"
+            << "| loader | threads | img/s (wall) | images |\n|---|---|---|---|\n"
+            << "| train split, batches of " << config.train.batch_size << " | " << loader->workers() << " | "
+            << fixed(seen / std::max(wall, 1e-9), 0) << " | " << seen << " |\n";
+}
+
 }  // namespace
 
 void add_bench_loader_command(CLI::App& bench) {
   struct Args {
-    std::string dir;
+    std::string dir, config;
     int64_t generate = 0, images = 600;
     int workers = 0;
     bool no_roi = false, no_dct_scaling = false;
@@ -125,7 +149,8 @@ void add_bench_loader_command(CLI::App& bench) {
   auto args = std::make_shared<Args>();
   auto* cmd =
       bench.add_subcommand("loader", "images/s of the train and eval image pipelines on a folder of JPEGs");
-  cmd->add_option("dir", args->dir, "folder of images (searched recursively)")->required();
+  cmd->add_option("dir", args->dir, "folder of images (searched recursively)");
+  cmd->add_option("--config", args->config, "instead of dir: time the training loader of this config");
   cmd->add_option("--generate", args->generate,
                   "first write this many ImageNet-like JPEGs (~500x375, q90) into dir");
   cmd->add_option("--images", args->images, "images per measurement");
@@ -133,6 +158,8 @@ void add_bench_loader_command(CLI::App& bench) {
   cmd->add_flag("--no-roi", args->no_roi, "decode whole JPEGs even where the crop would allow less");
   cmd->add_flag("--no-dct-scaling", args->no_dct_scaling, "ROI decoding at full scale (no M/8 DCT scaling)");
   cmd->callback([args] {
+    if (!args->config.empty()) return time_configured_loader(args->config, args->images);
+    if (args->dir.empty()) throw ConfigError("bench loader needs a folder of images or --config");
     if (args->generate > 0) generate_jpegs(args->dir, args->generate);
     if (!fs::is_directory(args->dir)) throw DataError(cat("folder '", args->dir, "' does not exist"));
     std::vector<std::string> files;

@@ -19,5 +19,7 @@ void add_launch_command(CLI::App& app);
 void add_bench_steps_commands(CLI::App& bench);
 void add_bench_attention_command(CLI::App& bench);
 void add_bench_loader_command(CLI::App& bench);
+// `softvit data pack`, a subcommand of `softvit data`.
+void add_data_pack_command(CLI::App& data);
 
 }  // namespace softvit::cli

@@ -205,7 +205,7 @@ void validate(const RunConfig& c) {
     for (const char* a : allowed) list += std::string(list.empty() ? "" : " | ") + a;
     fail(key, cat("is '", value, "', expected ", list));
   };
-  one_of("data.source", c.data.source, {"idx", "npz", "folder", "csv", "synthetic"});
+  one_of("data.source", c.data.source, {"idx", "npz", "folder", "csv", "synthetic", "webdataset"});
   one_of("data.scale_16bit", c.data.scale_16bit, {"full", "minmax"});
   one_of("data.sampler", c.data.sampler, {"random", "balanced", "repeated"});
   one_of("data.on_error", c.data.on_error, {"stop", "skip"});
@@ -216,6 +216,10 @@ void validate(const RunConfig& c) {
   if (c.data.workers < 0) fail("data.workers", "must not be negative");
   if (c.data.prefetch < 0) fail("data.prefetch", "must not be negative");
   if (c.data.repeats < 1) fail("data.repeats", "must be at least 1");
+  if (c.data.shuffle_buffer < 1) fail("data.shuffle_buffer", "must be at least 1 (1: no shuffle buffer)");
+  if (c.data.shard_streams < 1) fail("data.shard_streams", "must be at least 1");
+  if (!c.data.classes_file.empty() && !c.data.classes.empty())
+    fail("data.classes_file", "give data.classes or data.classes_file, not both");
   if (c.data.mixup < 0 || c.data.cutmix < 0) fail("data.mixup", "alphas must not be negative");
   if (c.data.mixup_prob < 0 || c.data.mixup_prob > 1)
     fail("data.mixup_prob", "must be a probability in [0, 1]");

@@ -51,7 +51,7 @@ struct ModelSection {
 };
 
 struct DataSection {
-  std::string source = "idx";  // idx | npz | folder | csv | synthetic
+  std::string source = "idx";  // idx | npz | folder | csv | synthetic | webdataset
   std::string root = "/usr/share/datasets/fashion-mnist";
   std::string train_split = "train";
   std::string val_split = "";  // empty: "val" when the data has it (else set val_fraction or name a split)
@@ -71,6 +71,12 @@ struct DataSection {
   std::string csv_label_column = "label";
   std::vector<std::string> csv_label_columns = {};  // multi-label: one 0/1 column per class
   std::string csv_split_column = "";                // empty: the manifest holds one split
+  // webdataset source
+  std::vector<std::string> shards = {};  // shard files relative to root: {split}, {0..9}, {a,b}, globs
+  std::string label_field = "";          // empty: the .cls member; else this field of the .json member
+  std::string classes_file = "";         // class names in label order, relative to root
+  int shuffle_buffer = 1000;             // training: samples in each reader stream's shuffle buffer
+  int shard_streams = 4;                 // reader streams per process
   // synthetic source
   int synthetic_samples = 512;
   int synthetic_size = 32;

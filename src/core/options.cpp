@@ -45,7 +45,7 @@ Schema build_schema() {
   SOFTVIT_OPTION(model.seqnorm_eps, "seqnorm: epsilon added to the token variance (or mean square)");
   SOFTVIT_OPTION(model.seqnorm_cls, "seqnorm: whether the cls token enters the token statistics");
 
-  SOFTVIT_OPTION(data.source, "dataset format: idx | npz | folder | csv | synthetic");
+  SOFTVIT_OPTION(data.source, "dataset format: idx | npz | folder | csv | synthetic | webdataset");
   SOFTVIT_OPTION(data.root, "dataset folder (npz: the .npz file)");
   SOFTVIT_OPTION(data.train_split, "split to train on");
   SOFTVIT_OPTION(data.val_split,
@@ -70,6 +70,16 @@ Schema build_schema() {
   SOFTVIT_OPTION(data.csv_label_column, "csv: column holding the class (name or index)");
   SOFTVIT_OPTION(data.csv_label_columns, "csv multi-label: one 0/1 column per class, in class order");
   SOFTVIT_OPTION(data.csv_split_column, "csv: column naming each row's split; empty: one manifest per split");
+  SOFTVIT_OPTION(
+      data.shards,
+      "webdataset: shard files relative to data.root; {split}, ranges {000000..000009}, lists {a,b} "
+      "and globs, e.g. [\"name-{split}-*.tar.gz\"]");
+  SOFTVIT_OPTION(data.label_field, "webdataset: label from this field of KEY.json; empty: KEY.cls");
+  SOFTVIT_OPTION(data.classes_file,
+                 "webdataset: class names in label order (.txt lines, .json list, .tsv/.csv column name), "
+                 "relative to data.root; empty: data.classes, else indices");
+  SOFTVIT_OPTION(data.shuffle_buffer, "webdataset training: samples in each reader stream's shuffle buffer");
+  SOFTVIT_OPTION(data.shard_streams, "webdataset: reader streams per process (batch k from stream k mod S)");
   SOFTVIT_OPTION(data.synthetic_samples, "synthetic: images per split");
   SOFTVIT_OPTION(data.synthetic_size, "synthetic: image height and width");
   SOFTVIT_OPTION(data.synthetic_classes, "synthetic: number of classes");

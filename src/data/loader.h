@@ -19,12 +19,13 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include "core/config.h"
-#include "data/batch.h"
+#include "data/batch_builder.h"
+#include "data/data_loader.h"
 #include "data/sampler.h"
+#include "data/skip_log.h"
 #include "data/sources/source.h"
 #include "data/transforms/mixup.h"
 #include "data/transforms/pipeline.h"
@@ -48,7 +49,7 @@ struct LoaderConfig {
   torch::Device device = torch::kCPU;
 };
 
-class Loader : public BatchSource {
+class Loader : public DataLoader {
  public:
   Loader(SourcePtr source, LoaderConfig options);
   ~Loader() override;
@@ -60,14 +61,18 @@ class Loader : public BatchSource {
   int64_t batches_per_epoch() const override;
 
   const Source& source() const { return *source_; }
-  const std::vector<std::string>& classes() const { return source_->classes(); }
-  int64_t channels() const { return options_.decode.channels; }
-  int workers() const { return static_cast<int>(threads_.size()); }
+  const std::vector<std::string>& classes() const override { return source_->classes(); }
+  int64_t size() const override { return source_->size(); }
+  bool multi_label() const override { return source_->multi_label(); }
+  int64_t channels() const override { return options_.decode.channels; }
+  int workers() const override { return static_cast<int>(threads_.size()); }
   // Files skipped as unreadable so far, each once (on_error: skip), and problems found in the listing.
-  std::vector<DataProblem> skipped() const;
-  // Positions in the epoch order (sampler.h) of the samples left out of this epoch so far (an
-  // evaluation loader under skip); a sharded evaluation needs them to put the ranks' rows together.
-  std::vector<int64_t> dropped_positions() const;
+  std::vector<DataProblem> skipped() const override;
+  std::vector<int64_t> class_counts() const override;
+  // Interleaved shares; the positions in the epoch order (sampler.h) of the samples left out of this
+  // epoch so far (an evaluation loader under skip), which a sharded evaluation needs to put the
+  // ranks' rows together.
+  EvaluationShares evaluation_shares() const override;
 
  private:
   struct Pending;
@@ -75,14 +80,10 @@ class Loader : public BatchSource {
   void work();
   Pending build(int64_t epoch, int64_t batch, const std::vector<EpochEntry>& entries) const;
   Sample produce(int64_t epoch, const EpochEntry& entry, std::vector<DataProblem>& skipped) const;
-  Batch finish(Pending& pending) const;
-  void normalise_into(const cv::Mat& image, float* out) const;
 
   SourcePtr source_;
   LoaderConfig options_;
-  Pipeline pipeline_;
-  float lut_[3][256];                       // per channel: byte -> normalised value
-  torch::Tensor device_mean_, device_std_;  // CUDA: 255 mean and 255 std, 1 x C x 1 x 1
+  BatchBuilder builder_;
 
   mutable std::mutex mutex_;
   std::condition_variable work_ready_, batch_ready_;
@@ -94,21 +95,23 @@ class Loader : public BatchSource {
   std::vector<EpochEntry> order_;
   int64_t batches_ = 0, next_to_build_ = 0, next_to_return_ = 0;
   std::map<int64_t, std::shared_ptr<Pending>> ready_;
-  std::vector<DataProblem> skipped_;  // each unreadable file once
-  std::set<std::string> skipped_files_;
-  int64_t skip_count_ = 0;                  // replacements this epoch
+  SkipLog skips_;
   std::vector<int64_t> dropped_positions_;  // samples left out this epoch (evaluation)
-  bool epoch_summary_logged_ = false;
 };
+
+// LoaderConfig of `config` for a training or an evaluation loader (native_channels: the data's own,
+// used when data.channels is 0).
+LoaderConfig loader_config(const RunConfig& config, bool train, int rank, int world_size,
+                           int native_channels);
 
 // The loader for `split` of the configured data: training (shuffled or sampled, train
 // transforms, mixup, drop_last) or evaluation (in order, eval transforms); this rank's share.
 // model_classes: label the split in this order (the training split's classes, or a checkpoint's;
-// see make_source_for_classes); empty: the split's own.
-std::unique_ptr<Loader> make_loader(const RunConfig& config, const std::string& split, bool train,
-                                    int rank = 0, int world_size = 1,
-                                    const std::vector<std::string>& model_classes = {});
-// The same over a source of one's own (softvit predict's unlabelled images).
+// see make_source_for_classes); empty: the split's own. data.source webdataset: a ShardLoader.
+std::unique_ptr<DataLoader> make_loader(const RunConfig& config, const std::string& split, bool train,
+                                        int rank = 0, int world_size = 1,
+                                        const std::vector<std::string>& model_classes = {});
+// A Loader over a source of one's own (softvit predict's unlabelled images).
 std::unique_ptr<Loader> make_loader(const RunConfig& config, SourcePtr source, bool train, int rank = 0,
                                     int world_size = 1);
 

@@ -112,8 +112,8 @@ std::vector<double> DataParallel::all_values(double value) {
 }
 
 EvalResult DataParallel::gather(const EvalResult& local, int64_t dataset_size, int64_t num_classes,
-                                const std::vector<int64_t>& dropped) {
-  return active() ? gather_evaluation(*group_, local, dataset_size, num_classes, dropped) : local;
+                                const EvaluationShares& shares) {
+  return active() ? gather_evaluation(*group_, local, dataset_size, num_classes, shares) : local;
 }
 
 }  // namespace softvit::dist

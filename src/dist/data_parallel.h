@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "data/data_loader.h"
 #include "dist/env.h"
 #include "eval/evaluate.h"
 
@@ -54,9 +55,9 @@ class DataParallel {
   void barrier();                                 // returns once every rank has called it
   std::vector<double> all_values(double value);   // every rank's `value`, in rank order
   // This rank's evaluation of its shard -> the whole split's (`dataset_size` samples, less those
-  // left out: `dropped`, this rank's positions of them), on every rank.
+  // left out as unreadable), on every rank; `shares`: how the loader split it (its evaluation_shares()).
   EvalResult gather(const EvalResult& local, int64_t dataset_size, int64_t num_classes,
-                    const std::vector<int64_t>& dropped = {});
+                    const EvaluationShares& shares = {});
 
  private:
   // Runs `body`; a failed collective in it (an exception from c10d or gloo) becomes a TrainError

@@ -29,18 +29,54 @@ double row_loss(const EvalResult& shard, int64_t row) {
 
 double loss_sum(const EvalResult& r) { return r.loss * r.n * (r.multi_label ? r.probabilities.cols : 1); }
 
+// Row `row` of `s` appended to `acc` (and its name, when every row of the merge is named).
+void append_row(EvalAccumulator& acc, const EvalResult& s, int64_t row, int64_t num_classes) {
+  ++acc.n;
+  if (acc.every_row_named) acc.names.push_back(s.names[static_cast<size_t>(row)]);
+  const float* probs = s.probabilities.row(row);
+  acc.probabilities.insert(acc.probabilities.end(), probs, probs + num_classes);
+  if (acc.multi_label.value_or(false)) {
+    const float* t = s.targets.row(row);
+    acc.targets.insert(acc.targets.end(), t, t + num_classes);
+  } else {
+    acc.labels.push_back(s.labels[static_cast<size_t>(row)]);
+  }
+}
+
+bool every_row_named(const std::vector<EvalResult>& shards) {
+  for (const auto& s : shards)
+    if (static_cast<int64_t>(s.names.size()) != s.n) return false;
+  return true;
+}
+
+EvalResult merge_disjoint(const std::vector<EvalResult>& shards, int64_t dataset_size, int64_t num_classes) {
+  EvalAccumulator acc(num_classes);
+  acc.multi_label = shards[0].multi_label;
+  acc.every_row_named = every_row_named(shards);
+  for (const auto& s : shards) {
+    if (s.n > 0 && s.multi_label != shards[0].multi_label)
+      throw Error("evaluation: the ranks disagree on whether the data is multi-label");
+    acc.loss_sum += loss_sum(s);
+    for (int64_t row = 0; row < s.n; ++row) append_row(acc, s, row, num_classes);
+  }
+  if (acc.n > dataset_size)
+    throw Error(cat("evaluation: the ranks evaluated ", acc.n, " samples, more than the ", dataset_size,
+                    " of the split"));
+  return acc.result();
+}
+
 }  // namespace
 
 EvalResult merge_evaluation_shards(const std::vector<EvalResult>& shards, int64_t dataset_size,
-                                   int64_t num_classes, const std::vector<int64_t>& dropped_positions) {
+                                   int64_t num_classes, const EvaluationShares& shares) {
   const auto world = static_cast<int64_t>(shards.size());
   if (world == 0) throw Error("evaluation: no shards to merge");
+  if (shares.layout == ShareLayout::disjoint) return merge_disjoint(shards, dataset_size, num_classes);
   const int64_t per_rank = (dataset_size + world - 1) / world;  // positions dealt to each rank
-  const std::set<int64_t> dropped(dropped_positions.begin(), dropped_positions.end());
+  const std::set<int64_t> dropped(shares.dropped_positions.begin(), shares.dropped_positions.end());
   std::vector<int64_t> share(static_cast<size_t>(world), per_rank);
   for (int64_t p : dropped)
     if (p >= 0 && p < per_rank * world) --share[static_cast<size_t>(p % world)];
-  bool named = true;
   for (int64_t r = 0; r < world; ++r) {
     const EvalResult& s = shards[static_cast<size_t>(r)];
     if (s.multi_label != shards[0].multi_label)
@@ -51,11 +87,10 @@ EvalResult merge_evaluation_shards(const std::vector<EvalResult>& shards, int64_
                       dataset_size, " is ", share[static_cast<size_t>(r)], " (", per_rank, " positions, ",
                       per_rank - share[static_cast<size_t>(r)],
                       " left out): the shards do not fit together"));
-    named = named && static_cast<int64_t>(s.names.size()) == s.n;
   }
   EvalAccumulator acc(num_classes);
   acc.multi_label = shards[0].multi_label;
-  acc.every_row_named = named;
+  acc.every_row_named = every_row_named(shards);
   for (const auto& s : shards) acc.loss_sum += loss_sum(s);
   std::vector<int64_t> next_row(static_cast<size_t>(world), 0);
   for (int64_t p = 0; p < per_rank * world; ++p) {
@@ -66,27 +101,20 @@ EvalResult merge_evaluation_shards(const std::vector<EvalResult>& shards, int64_
       acc.loss_sum -= row_loss(s, row);
       continue;
     }
-    ++acc.n;
-    const float* probs = s.probabilities.row(row);
-    acc.probabilities.insert(acc.probabilities.end(), probs, probs + num_classes);
-    if (named) acc.names.push_back(s.names[static_cast<size_t>(row)]);
-    if (acc.multi_label.value_or(false)) {
-      const float* t = s.targets.row(row);
-      acc.targets.insert(acc.targets.end(), t, t + num_classes);
-    } else {
-      acc.labels.push_back(s.labels[static_cast<size_t>(row)]);
-    }
+    append_row(acc, s, row, num_classes);
   }
   return acc.result();
 }
 
 EvalResult gather_evaluation(Group& group, const EvalResult& local, int64_t dataset_size, int64_t num_classes,
-                             const std::vector<int64_t>& local_dropped) {
-  // Ranks that left samples out hold fewer rows; collectives need equal shapes, so every rank pads
-  // to the longest and the merge takes each rank's own count.
+                             const EvaluationShares& shares) {
+  // Ranks hold different numbers of rows (samples left out; disjoint parts of any size), and
+  // collectives need equal shapes: every rank pads to the longest and the merge takes each rank's
+  // own count.
   std::vector<int64_t> rows, dropped;
   for (const auto& t : group.all_gather(torch::tensor({local.n}, torch::kInt64)))
     rows.push_back(t.item<int64_t>());
+  const std::vector<int64_t>& local_dropped = shares.dropped_positions;
   int64_t most_dropped = 0;
   for (const auto& t :
        group.all_gather(torch::tensor({static_cast<int64_t>(local_dropped.size())}, torch::kInt64)))
@@ -103,7 +131,7 @@ EvalResult gather_evaluation(Group& group, const EvalResult& local, int64_t data
   const int64_t most = *std::max_element(rows.begin(), rows.end());
   const auto padded = [most](torch::Tensor t) {
     if (t.size(0) == most) return t;
-    std::vector<int64_t> shape(t.sizes().begin(), t.sizes().end());
+    std::vector<int64_t> shape = t.sizes().vec();
     shape[0] = most - t.size(0);
     return torch::cat({t, torch::zeros(shape, t.options())});
   };
@@ -135,7 +163,7 @@ EvalResult gather_evaluation(Group& group, const EvalResult& local, int64_t data
       s.labels.assign(l.data_ptr<int64_t>(), l.data_ptr<int64_t>() + s.n);
     }
   }
-  EvalResult merged = merge_evaluation_shards(shards, dataset_size, num_classes, dropped);
+  EvalResult merged = merge_evaluation_shards(shards, dataset_size, num_classes, {shares.layout, dropped});
   merged.seconds = local.seconds;
   merged.input_sizes = local.input_sizes;
   return merged;

@@ -3,10 +3,13 @@
 // are gathered and put back in the split's order, the padding dropped, so that the metrics equal
 // those of one process over the whole split. Samples an evaluation loader left out (unreadable,
 // under data.on_error skip) are named by their positions: they have no row, and n counts only
-// the samples scored.
+// the samples scored. A loader that splits by shards (ShareLayout::disjoint) gives parts of any
+// size, each sample in one of them (a sample left out is in none): they are put one after the
+// other, in rank order, and there is no padding.
 #pragma once
 #include <vector>
 
+#include "data/data_loader.h"
 #include "eval/evaluate.h"
 
 namespace softvit::dist {
@@ -14,14 +17,15 @@ namespace softvit::dist {
 class Group;
 
 // Every rank's evaluation of its shard, in rank order -> the evaluation of the `dataset_size`
-// samples but those at `dropped_positions` (every rank's, in the epoch order). Throws Error when
-// the shards do not fit together (a rank with more or fewer rows than its share).
+// samples, less those left out (interleaved: at `shares.dropped_positions`, every rank's, in the
+// epoch order; disjoint: in no part). Throws Error when the shards do not fit together
+// (interleaved: a rank with more or fewer rows than its share; disjoint: more rows than samples).
 EvalResult merge_evaluation_shards(const std::vector<EvalResult>& shards, int64_t dataset_size,
-                                   int64_t num_classes, const std::vector<int64_t>& dropped_positions = {});
+                                   int64_t num_classes, const EvaluationShares& shares = {});
 
-// Gathers `local` (and the positions this rank left out) from every rank and merges; the same
-// result on every rank.
+// Gathers `local` (and, interleaved, the positions this rank left out) from every rank and merges;
+// the same result on every rank.
 EvalResult gather_evaluation(Group& group, const EvalResult& local, int64_t dataset_size, int64_t num_classes,
-                             const std::vector<int64_t>& local_dropped = {});
+                             const EvaluationShares& shares = {});
 
 }  // namespace softvit::dist

@@ -123,7 +123,7 @@ class Trainer {
   torch::Device device_ = torch::kCPU;
   std::unique_ptr<dist::DataParallel> dp_;  // several processes: WORLD_SIZE > 1 in the environment
   bool bf16_ = false;
-  std::unique_ptr<Loader> train_loader_, val_loader_;
+  std::unique_ptr<DataLoader> train_loader_, val_loader_;
   ModelPtr model_;
   std::unique_ptr<ModelEma> ema_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
@@ -163,10 +163,10 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   val_loader_ = make_loader(config_, data.val_split, /*train=*/false, dp_->rank(), dp_->world_size(),
                             train_loader_->classes());
   const auto& class_names = train_loader_->classes();
-  const int64_t train_size = train_loader_->source().size();
+  const int64_t train_size = train_loader_->size();
   log::info(cat("data: ", data.source, " ", data.root, ": ", train_size, " train (", data.train_split, "), ",
-                val_loader_->source().size(), " val (", data.val_split, "), ", class_names.size(),
-                " classes, ", train_loader_->workers(), " loader threads"));
+                val_loader_->size(), " val (", data.val_split, "), ", class_names.size(), " classes, ",
+                train_loader_->workers(), " loader threads"));
   if (validates_on_test(data))  // named explicitly (data.val_split); the default never does this
     log::warn(cat("validation on ", describe_validation(data), " (data.val_split): best.pt is chosen on the ",
                   "split its test figures come from, so those figures are optimistic"));
@@ -217,7 +217,7 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
 
   // One sigmoid per label needs 0/1 label rows, softmax one class per sample: a mismatch would
   // otherwise surface as a tensor-shape error deep in the loss.
-  const bool multi_label = train_loader_->source().multi_label();
+  const bool multi_label = train_loader_->multi_label();
   if (multi_label != (config_.train.loss == "bce"))
     throw ConfigError(multi_label ? cat("train.loss is '", config_.train.loss, "' but ", data.root,
                                         " is multi-label (a 0/1 column per class): use train.loss=bce")
@@ -232,13 +232,12 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
                             classes, " classes"));
     loss_options_.class_weights = torch::tensor(config_.train.class_weights, torch::kFloat32);
   } else if (config_.train.class_weighting == "inverse_frequency") {
-    if (train_loader_->source().multi_label())
+    if (train_loader_->multi_label())
       throw ConfigError(
           "train.class_weighting inverse_frequency needs single-label data; give train.class_weights");
-    std::vector<int64_t> labels(static_cast<size_t>(train_size));
-    for (int64_t i = 0; i < train_size; ++i)
-      labels[static_cast<size_t>(i)] = train_loader_->source().label(i);
-    loss_options_.class_weights = inverse_frequency_weights(torch::tensor(labels, torch::kInt64), classes);
+    const auto labels =
+        torch::arange(classes).repeat_interleave(torch::tensor(train_loader_->class_counts()));
+    loss_options_.class_weights = inverse_frequency_weights(labels, classes);
   }
 
   state_.model_name = model_->name();
@@ -318,7 +317,7 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
   const auto epoch_start = Clock::now();
   model_->train();
   train_loader_->start_epoch(epoch);
-  for (int64_t i = 0; i < skip_batches; ++i) train_loader_->next();  // same batches, same RNG draws
+  train_loader_->skip(skip_batches);  // the batches already trained on; the next ones are the same
   const int64_t accum = config_.train.accum_steps;
   const int64_t usable_batches = steps_per_epoch_ * accum;  // a last partial accumulation is dropped
   torch::Tensor epoch_loss = torch::zeros({}, torch::TensorOptions(device_).dtype(torch::kFloat64));
@@ -422,17 +421,17 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   {
     AutocastScope autocast(device_, bf16_);
     // Each rank evaluates its shard; the gathered metrics are the same on every rank.
-    const int64_t n = val_loader_->source().size(), classes = model_->num_classes();
+    const int64_t n = val_loader_->size(), classes = model_->num_classes();
     EvalOptions options;
     options.tta = parse_test_time_augmentation(config_.eval.tta);
     // Samples left out as unreadable (data.on_error skip) are not scored; the ranks' rows fit
-    // together by their positions.
-    const EvalResult local = evaluate(*model_, *val_loader_, device_, options);
-    val = dp_->gather(local, n, classes, val_loader_->dropped_positions());
-    if (ema_) {
-      const EvalResult ema_local = evaluate(ema_->model(), *val_loader_, device_, options);
-      ema_val = dp_->gather(ema_local, n, classes, val_loader_->dropped_positions());
-    }
+    // together by their positions (or, split by shards, one part after another). Each evaluation
+    // is gathered before the next one starts its epoch.
+    val = dp_->gather(evaluate(*model_, *val_loader_, device_, options), n, classes,
+                      val_loader_->evaluation_shares());
+    if (ema_)
+      ema_val = dp_->gather(evaluate(ema_->model(), *val_loader_, device_, options), n, classes,
+                            val_loader_->evaluation_shares());
   }
   EpochSummary summary{
       epoch + 1, train_loss, val.loss, val.top1, lr_, img_s, train_seconds + seconds_since(eval_start)};

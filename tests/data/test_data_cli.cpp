@@ -83,3 +83,25 @@ TEST_CASE("train with the full augmentation recipe and mixup targets then eval t
   CHECK(eval_status == 0);
   CHECK(eval_text.find("\"n\": 64") != std::string::npos);
 }
+
+TEST_CASE("bench loader --config times the configured training loader (webdataset shards)", "[data][cli]") {
+  TempDir dir;
+  using softvit::testing::encode_rgb;
+  using softvit::testing::write_bytes;
+  for (int k = 0; k < 8; ++k)
+    write_bytes(dir.path("ds/train/" + std::string(k % 2 ? "a" : "b") + "/" + std::to_string(k) + ".png"),
+                encode_rgb(cv::Mat(8, 8, CV_8UC3, cv::Scalar::all(k)), ".png"));
+  const std::string folder = dir.write("f.yaml", "data: {source: folder, root: " + dir.path("ds") + "}\n");
+  REQUIRE(
+      run_softvit("data pack --config " + folder + " --split train --output " + dir.path("shards")).status ==
+      0);
+  const std::string config =
+      dir.write("c.yaml", "data: {source: webdataset, root: " + dir.path("shards") +
+                              ", shards: [\"data-{split}-*.tar\"], workers: 2}\ntrain: {batch_size: 4}\n");
+  const auto [status, text] = run_softvit("bench loader --config " + config + " --images 100");
+  INFO(text);
+  REQUIRE(status == 0);
+  CHECK(text.find("split train: 8 samples") != std::string::npos);
+  CHECK(text.find("| train split, batches of 4 | 2 |") != std::string::npos);
+  CHECK(text.find("| 8 |") != std::string::npos);  // one epoch: 2 batches of 4
+}

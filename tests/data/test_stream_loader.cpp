@@ -34,7 +34,7 @@ SourcePtr synthetic(int64_t n, int size = 12) {
   return std::make_shared<SyntheticSource>(n, size, 3, 3, "train");
 }
 
-std::vector<Batch> epoch(Loader& loader, int64_t e) {
+std::vector<Batch> epoch(BatchSource& loader, int64_t e) {
   loader.start_epoch(e);
   std::vector<Batch> out;
   while (auto b = loader.next()) out.push_back(*b);
@@ -213,7 +213,7 @@ TEST_CASE("loader: with on_error skip bad images are listed and replaced and bat
   c.data.workers = 2;
   c.train.batch_size = 7;
   auto loader = make_loader(c, "train", true);
-  REQUIRE(loader->source().size() == 14);
+  REQUIRE(loader->size() == 14);
   std::filesystem::remove(dir.path("ds/train/a/2.png"));  // missing by the time it is read
   const auto batches = epoch(*loader, 0);
   REQUIRE(batches.size() == 2);
@@ -275,7 +275,7 @@ TEST_CASE("loader: an evaluation loader under skip leaves bad images out and nev
   c.data.workers = 2;
   c.train.eval_batch_size = 5;
   auto loader = make_loader(c, "train", false);
-  REQUIRE(loader->source().size() == 13);
+  REQUIRE(loader->size() == 13);
   std::filesystem::remove(dir.path("ds/train/a/0.png"));  // the very first sample, missing when read
   std::vector<std::string> names;
   std::vector<int64_t> labels;
@@ -295,13 +295,13 @@ TEST_CASE("loader: an evaluation loader under skip leaves bad images out and nev
     CHECK(labels[i] == (names[i].find("/train/a/") != std::string::npos ? 0 : 1));
   }
   // The first sample (position 0) and b/corrupt.png (position 6 + 6 = 12: sorted after 5.png) left out.
-  CHECK(loader->dropped_positions() == std::vector<int64_t>{0, 12});
+  CHECK(loader->evaluation_shares().dropped_positions == std::vector<int64_t>{0, 12});
   std::set<std::string> skipped;
   for (const auto& p : loader->skipped()) skipped.insert(std::filesystem::path(p.file).filename().string());
   CHECK(skipped == std::set<std::string>{"0.png", "corrupt.png"});
   // Another pass leaves out the same samples.
   CHECK(epoch(*loader, 0).size() == 3);
-  CHECK(loader->dropped_positions() == std::vector<int64_t>{0, 12});
+  CHECK(loader->evaluation_shares().dropped_positions == std::vector<int64_t>{0, 12});
 }
 
 TEST_CASE("loader: a batch whose every image is unreadable is passed over", "[data][stream][bad]") {
@@ -316,5 +316,5 @@ TEST_CASE("loader: a batch whose every image is unreadable is passed over", "[da
   int64_t images = 0;
   for (const auto& b : epoch(*loader, 0)) images += b.images.size(0);
   CHECK(images == 10);
-  CHECK(loader->dropped_positions() == std::vector<int64_t>{2, 3});
+  CHECK(loader->evaluation_shares().dropped_positions == std::vector<int64_t>{2, 3});
 }

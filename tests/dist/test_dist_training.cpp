@@ -17,6 +17,7 @@
 
 #include "catch.h"
 #include "core/config.h"
+#include "data/shard_test_util.h"
 #include "dist/env.h"
 #include "models/registry.h"
 #include "test_util.h"
@@ -375,4 +376,44 @@ TEST_CASE("dist: a signal to one rank stops every rank at the same agreed step",
   CHECK(d.log.find("stopping the other ranks") == std::string::npos);
   CHECK(WIFEXITED(d.status));
   CHECK(WEXITSTATUS(d.status) == 130);
+}
+
+TEST_CASE("dist: two ranks train on WebDataset shards and evaluate unequal parts of the split",
+          "[dist][webdataset]") {
+  TempDir dir;
+  const std::string shards = dir.path("shards");
+  for (int s = 0; s < 4; ++s)
+    testing::write_shard(shards + "/set-train-00000" + std::to_string(s) + ".tar",
+                         testing::samples(8 * s, 8, 3));
+  const std::vector<int> val_sizes = {5, 9, 2};  // ranks get 9 and 5 + 2: unequal parts
+  for (int s = 0, first = 100; s < 3; first += val_sizes[static_cast<size_t>(s)], ++s)
+    testing::write_shard(shards + "/set-val-00000" + std::to_string(s) + ".tar",
+                         testing::samples(first, val_sizes[static_cast<size_t>(s)], 3));
+  const std::string config = dir.write(
+      "wds.yaml",
+      "model: {name: vit_mini_patch4_28, img_size: 8, patch_size: 4, depth: 1, embed_dim: 16, num_heads: 2}\n"
+      "data: {source: webdataset, root: " +
+          shards +
+          ", shards: [\"set-{split}-*.tar\"], val_split: val,\n"
+          "       test_split: val, workers: 1}\n"
+          "train: {epochs: 2, batch_size: 8, eval_batch_size: 4}\n"
+          "run: {log_every: 1, threads: 1, seed: 3}\n"
+          "dist: {connect_timeout_s: 20, timeout_s: 30}\n");
+  const std::string out = dir.path("two");
+  const auto r =
+      run_softvit("launch --nproc-per-node 2 --grace 3 -- train --config " + config + " --output " + out);
+  INFO(r.text);
+  REQUIRE(r.status == 0);
+  const auto steps = records(out, "step");
+  CHECK(steps.size() == 4);  // floor(32 / (2 ranks x 8)) = 2 steps per epoch on each rank
+  // The gathered validation equals one process evaluating the whole split with the same weights.
+  const auto epochs = records(out, "epoch");
+  REQUIRE(epochs.size() == 2);
+  const auto e = run_softvit("eval --checkpoint " + out + "/checkpoints/last.pt --split val");
+  INFO(e.text);
+  REQUIRE(e.status == 0);
+  const auto metrics = nlohmann::json::parse(e.text.substr(e.text.find('{')));
+  CHECK(metrics["n"].get<int64_t>() == 16);
+  CHECK(epochs[1]["val_loss"].get<double>() == Approx(metrics["loss"].get<double>()).epsilon(1e-5));
+  CHECK(epochs[1]["val_top1"].get<double>() == Approx(metrics["top1"].get<double>()));
 }

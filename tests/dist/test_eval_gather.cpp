@@ -103,11 +103,36 @@ TEST_CASE("dist: samples left out on their ranks are not scored, and n counts th
   std::vector<int64_t> dropped;
   const std::vector<EvalResult> shards = shards_of(logits, labels, world, unreadable, dropped);
   CHECK(dropped.size() == 4);  // positions 0, 5, 22 and the padding 37
-  const EvalResult merged = dist::merge_evaluation_shards(shards, n, classes, dropped);
+  const EvalResult merged = dist::merge_evaluation_shards(shards, n, classes, {ShareLayout::interleaved, dropped});
   CHECK(merged.n == 34);
   CHECK(merged.labels == whole.labels);
   CHECK(merged.loss == Approx(whole.loss).epsilon(1e-6));
   CHECK(merged.top1 == Approx(whole.top1));
   // Without the dropped positions the shards do not fit together.
   CHECK_THROWS_WITH(dist::merge_evaluation_shards(shards, n, classes), Catch::Contains("share"));
+}
+
+TEST_CASE("dist: disjoint shards of any size (a shard loader's) are put one after the other", "[dist]") {
+  const int64_t n = 11, classes = 4;
+  torch::manual_seed(3);
+  const auto logits = torch::randn({n, classes}) * 2;
+  const auto labels = torch::randint(0, classes, {n}, torch::kInt64);
+  std::vector<int64_t> first = {0, 1, 2, 3, 4}, second = {}, third = {5, 6, 7, 8, 9, 10}, all;
+  for (const auto& part : {first, second, third}) all.insert(all.end(), part.begin(), part.end());
+  const EvalResult whole = evaluate_rows(logits, labels, all);
+  const std::vector<EvalResult> shards = {evaluate_rows(logits, labels, first),
+                                          evaluate_rows(logits, labels, second),
+                                          evaluate_rows(logits, labels, third)};
+  const EvalResult merged = dist::merge_evaluation_shards(shards, n, classes, {ShareLayout::disjoint, {}});
+  CHECK(merged.n == n);
+  CHECK(merged.loss == Approx(whole.loss).epsilon(1e-6));
+  CHECK(merged.top1 == Approx(whole.top1));
+  CHECK(merged.labels == whole.labels);
+  CHECK(merged.confusion.counts == whole.confusion.counts);
+  // Samples left out as unreadable are in no shard: fewer rows than the split is fine, more is not.
+  CHECK(dist::merge_evaluation_shards(shards, n + 2, classes, {ShareLayout::disjoint, {}}).n == n);
+  CHECK_THROWS_WITH(dist::merge_evaluation_shards(shards, n - 1, classes, {ShareLayout::disjoint, {}}),
+                    Catch::Contains("more than"));
+  // The same unequal shards are an error for the sampler's interleaved shares.
+  CHECK_THROWS_WITH(dist::merge_evaluation_shards(shards, n, classes), Catch::Contains("do not fit together"));
 }

@@ -50,7 +50,7 @@ struct Twins {
 std::vector<Batch> batches(int count, int64_t size) {
   std::vector<Batch> out;
   for (int i = 0; i < count; ++i)
-    out.push_back({torch::randn({size, 1, 28, 28}), torch::randint(0, 5, {size}, torch::kInt64), {}});
+    out.push_back({torch::randn({size, 1, 28, 28}), torch::randint(0, 5, {size}, torch::kInt64), {}, {}});
   return out;
 }
 
@@ -150,8 +150,8 @@ TEST_CASE("train step: two accumulated micro-batches equal one step on both", "[
     const auto la = step.run(a, 1e-2);
     CHECK(torch::equal(model->parameters()[0], before));  // no update after the first micro-batch
     const auto lb = step.run(b, 1e-2);
-    const auto lab =
-        reference_step.run({torch::cat({a.images, b.images}), torch::cat({a.labels, b.labels}), {}}, 1e-2);
+    const auto lab = reference_step.run(
+        {torch::cat({a.images, b.images}), torch::cat({a.labels, b.labels}), {}, {}}, 1e-2);
     CHECK(((la + lb) / 2).item<double>() == Approx(lab.item<double>()).epsilon(1e-5));
   }
   check_close(model->parameters(), twins.reference->parameters());

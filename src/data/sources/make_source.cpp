@@ -33,6 +33,10 @@ SourcePtr make_source(const DataSection& data, const std::string& split, int64_t
     return std::make_shared<SyntheticSource>(n, data.synthetic_size, data.synthetic_classes,
                                              data.channels == 0 ? 3 : data.channels, split);
   }
+  if (data.source == "webdataset")
+    throw ConfigError(
+        "data.source webdataset is a stream of shards: it is read by the loader (make_loader), "
+        "not as a random-access source");
   throw ConfigError(cat("unknown data.source '", data.source, "' (known: idx, npz, folder, csv, synthetic)"));
 }
 

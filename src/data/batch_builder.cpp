@@ -1,0 +1,125 @@
+#include "data/batch_builder.h"
+
+#include "core/error.h"
+#include "core/strings.h"
+#include "data/loader.h"
+
+namespace softvit {
+
+BatchBuilder::BatchBuilder(const LoaderConfig& options)
+    : decode_(options.decode),
+      roi_decode_(options.roi_decode),
+      transforms_key_(options.transforms_key),
+      mixup_(options.mixup),
+      device_(options.device) {
+  const int c = options.decode.channels;
+  auto stats = [c](const std::vector<double>& v, const char* key) {
+    if (v.size() != 1 && static_cast<int>(v.size()) != c)
+      throw ConfigError(cat("data.", key, " has ", v.size(), " values for ", c, "-channel images"));
+  };
+  stats(options.mean, "mean");
+  stats(options.std, "std");
+  TransformContext context;
+  context.fill.clear();
+  for (double m : options.mean) context.fill.push_back(std::min(255.0, std::nearbyint(255.0 * m)));
+  pipeline_ = Pipeline(options.transforms, options.transforms_key, context);
+  for (int ch = 0; ch < 3; ++ch) {
+    const double mean = options.mean[std::min<size_t>(ch, options.mean.size() - 1)];
+    const double std = options.std[std::min<size_t>(ch, options.std.size() - 1)];
+    for (int v = 0; v < 256; ++v) lut_[ch][v] = static_cast<float>((v / 255.0 - mean) / std);
+  }
+  if (device_.is_cuda()) {  // 255 mean and 255 std as 1 x C x 1 x 1, on the device once
+    auto stat = [&](const std::vector<double>& v) {
+      auto t = torch::tensor(v, torch::kFloat32).mul_(255.0);
+      return (t.numel() == 1 ? t.expand({c}).contiguous() : t).to(device_).view({1, -1, 1, 1});
+    };
+    device_mean_ = stat(options.mean);
+    device_std_ = stat(options.std);
+  }
+}
+
+cv::Mat BatchBuilder::transform(const RawImage& raw, Rng& rng, EraseBox& erase) const {
+  cv::Mat image = pipeline_.run(raw, decode_, roi_decode_, rng);
+  if (pipeline_.erasing())
+    erase = plan_erase(*pipeline_.erasing(), image.channels(), image.rows, image.cols, rng);
+  return image;
+}
+
+void BatchBuilder::normalise_into(const cv::Mat& image, float* out) const {
+  const int c = image.channels(), h = image.rows, w = image.cols;
+  const size_t plane = static_cast<size_t>(h) * w;
+  for (int y = 0; y < h; ++y) {
+    const uint8_t* row = image.ptr<uint8_t>(y);
+    for (int ch = 0; ch < c; ++ch) {
+      float* dst = out + ch * plane + static_cast<size_t>(y) * w;
+      const float* lut = lut_[ch];
+      for (int x = 0; x < w; ++x) dst[x] = lut[row[x * c + ch]];
+    }
+  }
+}
+
+void BatchBuilder::assemble(PreparedBatch& out, const std::vector<cv::Mat>& images,
+                            std::vector<EraseBox> erase, torch::Tensor labels, Rng& mix_rng,
+                            const std::function<std::string(size_t)>& name_of) const {
+  const auto n = static_cast<int64_t>(images.size());
+  const cv::Mat& first = images[0];
+  const int c = first.channels(), h = first.rows, w = first.cols;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const cv::Mat& m = images[i];
+    if (m.rows != h || m.cols != w || m.channels() != c)
+      throw DataError(cat("sample ", name_of(i), " is ", m.cols, "x", m.rows, "x", m.channels(),
+                          " but the batch's first is ", w, "x", h, "x", c, "; end ", transforms_key_,
+                          " with a fixed size (resize=HxW, center_crop, random_resized_crop)"));
+  }
+  const bool cuda = device_.is_cuda();
+  if (cuda) {
+    out.pixels = torch::empty({n, c, h, w}, torch::TensorOptions(torch::kUInt8).pinned_memory(true));
+    auto* dst = out.pixels.data_ptr<uint8_t>();
+    const size_t plane = static_cast<size_t>(h) * w;
+    for (int64_t i = 0; i < n; ++i) {
+      const cv::Mat& m = images[static_cast<size_t>(i)];
+      uint8_t* sample_dst = dst + static_cast<size_t>(i) * c * plane;
+      for (int y = 0; y < h; ++y) {
+        const uint8_t* row = m.ptr<uint8_t>(y);
+        for (int ch = 0; ch < c; ++ch) {
+          uint8_t* d = sample_dst + ch * plane + static_cast<size_t>(y) * w;
+          for (int x = 0; x < w; ++x) d[x] = row[x * c + ch];
+        }
+      }
+    }
+    out.labels = labels.pin_memory();
+  } else {
+    out.images = torch::empty({n, c, h, w}, torch::kFloat32);
+    float* dst = out.images.data_ptr<float>();
+    for (int64_t i = 0; i < n; ++i)
+      normalise_into(images[static_cast<size_t>(i)], dst + static_cast<size_t>(i) * c * h * w);
+    out.labels = std::move(labels);
+  }
+  out.erase = std::move(erase);
+  out.mix = plan_mix(mixup_, h, w, mix_rng);
+  if (!cuda) {
+    apply_erase(out.images, out.erase);
+    apply_mix(out.images, out.mix);
+    if (mixup_.enabled()) out.targets = mix_targets(out.labels, mixup_, out.mix);
+    out.erase.clear();
+    out.finished = true;
+  }
+}
+
+Batch BatchBuilder::finish(PreparedBatch& prepared) const {
+  if (prepared.finished) return Batch{prepared.images, prepared.labels, prepared.targets, prepared.names};
+  // CUDA: normalise on the device, (x - 255 mean) / (255 std), then erase and mix there.
+  Batch batch;
+  batch.images = prepared.pixels.to(device_, /*non_blocking=*/true)
+                     .to(torch::kFloat32)
+                     .sub_(device_mean_)
+                     .div_(device_std_);
+  batch.labels = prepared.labels.to(device_, /*non_blocking=*/true);
+  apply_erase(batch.images, prepared.erase);
+  apply_mix(batch.images, prepared.mix);
+  if (mixup_.enabled()) batch.targets = mix_targets(batch.labels, mixup_, prepared.mix);
+  batch.names = prepared.names;
+  return batch;
+}
+
+}  // namespace softvit
