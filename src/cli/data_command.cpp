@@ -7,6 +7,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"
@@ -38,7 +39,8 @@ std::vector<std::string> inspect_split(const DataSection& data, const std::strin
   int64_t read = 0, min_w = INT64_MAX, max_w = 0, min_h = INT64_MAX, max_h = 0;
   double sum_w = 0, sum_h = 0;
   std::map<std::string, int64_t> sizes;
-  for (int64_t i = 0; i < source->size(); ++i) {
+  Progress progress(cat("data inspect (", split, ")"), source->size(), "images");  // decodes every image
+  for (int64_t i = 0; i < source->size(); ++i, progress.advance()) {
     if (source->multi_label()) {
       const auto row = source->labels(i);
       for (size_t k = 0; k < row.size(); ++k) per_class[k] += row[k];
@@ -56,6 +58,7 @@ std::vector<std::string> inspect_split(const DataSection& data, const std::strin
     min_h = std::min(min_h, h), max_h = std::max(max_h, h), sum_h += h;
     ++sizes[cat(w, "x", h)];
   }
+  progress.done();
   out << "split " << split << ": " << source->size() << " samples"
       << (source->multi_label() ? " (multi-label)" : "") << "\n";
   for (size_t c = 0; c < classes.size(); ++c)

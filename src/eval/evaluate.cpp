@@ -110,6 +110,7 @@ EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& devi
       acc.add(
           predict_logits(model, batch->images.to(device, /*non_blocking=*/true), options.tta, multi_label),
           batch->labels);
+      if (options.on_batch) options.on_batch(batch->labels.size(0));
     }
   }
   model.train(was_training);
