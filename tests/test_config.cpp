@@ -100,3 +100,48 @@ TEST_CASE("config: values that parse but make no sense are refused", "[config]")
   CHECK_THROWS_WITH(parse_config("run: {device: tpu}", "x"), Catch::Contains("run.device"));
   CHECK_THROWS_WITH(parse_config("data: {mean: [0.1, 0.2]}", "x"), Catch::Contains("data.std"));
 }
+
+TEST_CASE("config: negative sizes and limits, and min_lr above lr, are refused", "[config]") {
+  const std::pair<const char*, const char*> cases[] = {{"optim: {weight_decay: -0.01}", "optim.weight_decay"},
+                                                       {"data: {limit_train: -1}", "data.limit_train"},
+                                                       {"data: {limit_eval: -5}", "data.limit_eval"},
+                                                       {"run: {threads: -2}", "run.threads"},
+                                                       {"model: {img_size: -224}", "model.img_size"},
+                                                       {"schedule: {min_lr: 0.01}", "schedule.min_lr"}};
+  for (const auto& [yaml, key] : cases) {
+    INFO(yaml);
+    CHECK_THROWS_WITH(parse_config(yaml, "x"), Catch::Contains(key));
+  }
+  CHECK_THROWS_WITH(parse_config("optim: {lr: 0.001}\nschedule: {min_lr: 0.002}", "x"),
+                    Catch::Contains("optim.lr"));
+  // The limits that hold: equal rates, a constant schedule (min_lr unused), zero for "all" or "own".
+  CHECK_NOTHROW(parse_config("optim: {lr: 0.001}\nschedule: {min_lr: 0.001}", "x"));
+  CHECK_NOTHROW(parse_config("optim: {lr: 1.0e-9}\nschedule: {name: constant}", "x"));
+  CHECK_NOTHROW(parse_config("data: {limit_train: 0}\nrun: {threads: 0}\nmodel: {img_size: 0}", "x"));
+}
+
+TEST_CASE("config: an empty or comment-only config file is an error saying what is expected", "[config]") {
+  TempDir dir;
+  for (const char* text : {"", "# only a comment\n\n   # and another\n"}) {
+    INFO("'" << text << "'");
+    const auto file = dir.write("empty.yaml", text);
+    CHECK_THROWS_WITH(load_config(file), Catch::Contains("empty.yaml") && Catch::Contains("no options") &&
+                                             Catch::Contains("softvit config --defaults"));
+  }
+  // An included file that is empty is refused the same way; a file of includes only is fine.
+  dir.write("blank.yaml", "# nothing yet\n");
+  CHECK_THROWS_WITH(load_config(dir.write("uses_blank.yaml", "include: blank.yaml\n")),
+                    Catch::Contains("blank.yaml") && Catch::Contains("no options"));
+  dir.write("base.yaml", "train: {epochs: 2}\n");
+  CHECK(load_config(dir.write("only_include.yaml", "include: base.yaml\n")).train.epochs == 2);
+}
+
+TEST_CASE("config: a missing include names the including file and line", "[config]") {
+  TempDir dir;
+  dir.write("base.yaml", "train: {epochs: 2}\n");
+  const auto file = dir.write("top.yaml", "model: {depth: 2}\ninclude:\n  - base.yaml\n  - nowhere.yaml\n");
+  CHECK_THROWS_WITH(load_config(file), Catch::Contains("top.yaml:4") && Catch::Contains("nowhere.yaml") &&
+                                           Catch::Contains("does not exist"));
+  const auto single = dir.write("single.yaml", "include: gone.yaml\n");
+  CHECK_THROWS_WITH(load_config(single), Catch::Contains("single.yaml:1") && Catch::Contains("gone.yaml"));
+}

@@ -7,13 +7,14 @@
 #include "core/error.h"
 #include "data/idx.h"
 #include "data/sources/make_source.h"
+#include "test_data.h"
 #include "test_util.h"
 
 using namespace softvit;
 
 namespace {
 
-const std::string kFashion = "/usr/share/datasets/fashion-mnist";
+const std::string kFashion = testing::kFashionMnist;
 
 int64_t byte_sum(const IdxArray& a, size_t from, size_t to) {
   int64_t s = 0;
@@ -38,6 +39,7 @@ void write_gz(const std::string& path, const std::string& bytes) {
 }  // namespace
 
 TEST_CASE("idx: Fashion-MNIST train and test files have the known labels and pixels", "[data][idx]") {
+  if (!testing::fashion_mnist_available()) return;
   const IdxArray train_images = read_idx(kFashion + "/train-images-idx3-ubyte.gz");
   const IdxArray train_labels = read_idx(kFashion + "/train-labels-idx1-ubyte.gz");
   CHECK(train_images.shape == std::vector<int64_t>{60000, 28, 28});
@@ -54,6 +56,7 @@ TEST_CASE("idx: Fashion-MNIST train and test files have the known labels and pix
 }
 
 TEST_CASE("idx: a split is a source with balanced classes and Fashion-MNIST names", "[data][idx]") {
+  if (!testing::fashion_mnist_available()) return;
   DataSection data;
   data.root = kFashion;
   const SourcePtr test = make_source(data, "test");

@@ -8,6 +8,8 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
+#include "cli/progress.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"
@@ -73,7 +75,8 @@ SplitSummary summarise_source(const DataSection& listing, const std::string& spl
   decode.minmax_16bit = listing.scale_16bit == "minmax";
   summary.channels = decode.channels;
   summary.problems = source->problems();
-  for (int64_t i = 0; i < source->size(); ++i) {
+  Progress progress(cat("data inspect (", split, ")"), source->size(), "images");  // decodes every image
+  for (int64_t i = 0; i < source->size(); ++i, progress.advance()) {
     if (source->multi_label()) {
       const auto row = source->labels(i);
       for (size_t k = 0; k < row.size(); ++k) summary.per_class[k] += row[k];
@@ -87,6 +90,7 @@ SplitSummary summarise_source(const DataSection& listing, const std::string& spl
     }
     ++summary.sizes[{decoded.image.cols, decoded.image.rows}];
   }
+  progress.done();
   return summary;
 }
 

@@ -1,4 +1,4 @@
-// softvit train --config F [--set key=value ...] [--output DIR] [--init-from WEIGHTS]
+// softvit train --config F [--set key=value ...] [--output DIR] [--overwrite] [--init-from WEIGHTS]
 // softvit train --resume DIR [--set key=value ...]
 // softvit train --config F --lr-find [--lr-find-steps N] [--lr-find-range A:B] [--lr-find-output DIR]
 #include <cstdlib>
@@ -11,6 +11,7 @@
 #include "dist/env.h"
 #include "log/log.h"
 #include "train/lr_finder.h"
+#include "train/run_folder.h"
 #include "train/trainer.h"
 
 namespace softvit::cli {
@@ -53,6 +54,7 @@ void add_train_command(CLI::App& app) {
     bool lr_find = false;
     LrFindOptions lr_find_options;
     std::string lr_find_range;
+    bool overwrite = false;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("train", "train a model from a YAML config, or resume a run");
@@ -62,6 +64,10 @@ void add_train_command(CLI::App& app) {
                      ->excludes(config);
   cmd->add_option("--set", args->overrides, "override an option: key=value (repeatable)");
   cmd->add_option("-o,--output", args->output, "run folder (overrides run.output)")->excludes(resume);
+  cmd->add_flag("--overwrite", args->overwrite,
+                "start afresh in a run folder that holds an earlier run, removing that run's files "
+                "(without it such a folder is refused)")
+      ->excludes(resume);
   cmd->add_option("--init-from", args->init_from,
                   "start from these weights, .safetensors or .pt (sets model.init_from)")
       ->check(CLI::ExistingFile);
@@ -83,8 +89,10 @@ void add_train_command(CLI::App& app) {
     if (args->config.empty() && args->resume.empty()) throw CLI::RequiredError("--config or --resume");
     TrainOptions options;
     options.stop_after_steps = args->stop_after_steps;
+    options.overwrite = args->overwrite;
     RunConfig config;
     if (!args->resume.empty()) {
+      check_resumable(args->resume);
       config = run_config_of(args->resume, args->overrides);
       options.resume = true;
     } else {

@@ -52,7 +52,13 @@ void collect_file(const fs::path& path, std::set<std::string>& open_files, std::
     throw ConfigError(cat("config file '", path.string(), "' includes itself"));
   std::stringstream text;
   text << in.rdbuf();
-  collect(parse_yaml(text.str(), path.string()), path.string(), path.parent_path(), open_files, out);
+  const YAML::Node root = parse_yaml(text.str(), path.string());
+  // An empty file would otherwise run every default silently (Fashion-MNIST, the default model).
+  if (!root || root.IsNull())
+    throw ConfigError(cat("config file '", path.string(),
+                          "' holds no options (it is empty or only comments); expected a map of options, "
+                          "e.g. 'model: {name: deit_tiny}' ('softvit config --defaults' lists them all)"));
+  collect(root, path.string(), path.parent_path(), open_files, out);
   open_files.erase(canonical);
 }
 
@@ -62,15 +68,19 @@ void collect(const YAML::Node& root, const std::string& origin, const fs::path& 
   if (!root || root.IsNull()) return;
   if (!root.IsMap()) throw ConfigError(cat(origin, ": a config must be a map of options"));
   if (const auto include = root["include"]) {
-    std::vector<std::string> files;
+    std::vector<YAML::Node> files;
     if (include.IsScalar())
-      files.push_back(include.Scalar());
+      files.push_back(include);
     else if (include.IsSequence())
-      for (const auto& f : include) files.push_back(f.as<std::string>());
+      for (const auto& f : include) files.push_back(f);
     else
       throw ConfigError(cat(place(origin, include.Mark()), ": include expects a file or a list"));
     for (const auto& file : files) {
-      const fs::path path = fs::path(file).is_absolute() ? fs::path(file) : base_dir / file;
+      const std::string name = file.as<std::string>();
+      const fs::path path = fs::path(name).is_absolute() ? fs::path(name) : base_dir / name;
+      if (!fs::is_regular_file(path))  // named where it is included: a file may be included from many
+        throw ConfigError(cat(place(origin, file.Mark()), ": included file '", name, "' does not exist (",
+                              path.string(), ")"));
       collect_file(path, open_files, out);
     }
   }
@@ -179,6 +189,23 @@ void validate(const RunConfig& c) {
   const bool has_ema = c.train.ema_decay > 0 || c.train.ema_horizon_epochs > 0;
   if (c.train.early_stop_patience < 0) fail("train.early_stop_patience", "must not be negative");
   if (c.optim.lr_base_batch < 0) fail("optim.lr_base_batch", "must not be negative");
+  if (c.optim.weight_decay < 0) fail("optim.weight_decay", "must not be negative");
+  if (c.schedule.min_lr < 0) fail("schedule.min_lr", "must not be negative");
+  if (c.schedule.name != "constant" && c.schedule.min_lr > c.optim.lr)  // the cosine would rise
+    fail("schedule.min_lr", cat("(", c.schedule.min_lr, ") must not be above optim.lr (", c.optim.lr, ")"));
+  if (c.schedule.warmup_lr < 0) fail("schedule.warmup_lr", "must not be negative");
+  if (c.data.limit_train < 0) fail("data.limit_train", "must not be negative (0: all)");
+  if (c.data.limit_eval < 0) fail("data.limit_eval", "must not be negative (0: all)");
+  if (c.run.threads < 0) fail("run.threads", "must not be negative (0: all cores)");
+  {  // the model's own size overrides: 0 keeps the registered model's value
+    const std::pair<const char*, double> sizes[] = {
+        {"model.img_size", c.model.img_size},   {"model.patch_size", c.model.patch_size},
+        {"model.in_chans", c.model.in_chans},   {"model.num_classes", c.model.num_classes},
+        {"model.embed_dim", c.model.embed_dim}, {"model.depth", c.model.depth},
+        {"model.num_heads", c.model.num_heads}, {"model.mlp_ratio", c.model.mlp_ratio}};
+    for (const auto& [key, value] : sizes)
+      if (value < 0) fail(key, "must not be negative (0: the model's own)");
+  }
   {
     const auto& m = c.checkpoint.best_metric;
     const bool known = m == "val_top1" || m == "val_loss" || m == "val_auroc" || m == "ema_val_top1" ||

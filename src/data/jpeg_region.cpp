@@ -19,9 +19,13 @@ uint32_t read32(const uint8_t* p, bool big_endian) {
                     : (uint32_t(p[3]) << 24) | (uint32_t(p[2]) << 16) | (uint32_t(p[1]) << 8) | p[0];
 }
 
+bool is_exif(const uint8_t* data, size_t size) {
+  return size >= 14 && std::string(reinterpret_cast<const char*>(data), 4) == "Exif";
+}
+
 // The orientation tag (0x0112) of IFD0 in an APP1 "Exif" segment; 1 when absent or unreadable.
 int exif_orientation(const uint8_t* data, size_t size) {
-  if (size < 14 || std::string(reinterpret_cast<const char*>(data), 4) != "Exif") return 1;
+  if (!is_exif(data, size)) return 1;
   const uint8_t* tiff = data + 6;
   const size_t n = size - 6;
   const bool big = tiff[0] == 'M';
@@ -79,7 +83,8 @@ std::optional<JpegHeader> read_jpeg_header(const std::vector<uint8_t>& bytes) {
     const size_t length = read16(&bytes[at + 2], true);
     if (length < 2 || at + 2 + length > n) return std::nullopt;
     const uint8_t* body = &bytes[at + 4];
-    if (marker == 0xE1) header.orientation = exif_orientation(body, length - 2);
+    // APP1 also carries XMP (and other) segments, often after the Exif one: only Exif sets it.
+    if (marker == 0xE1 && is_exif(body, length - 2)) header.orientation = exif_orientation(body, length - 2);
     const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (frame) {
       if (length < 8) return std::nullopt;

@@ -35,12 +35,22 @@ EvalOutputPaths eval_output_paths(const std::string& output_file, const std::str
   if (!output_dir.empty()) {
     const fs::path d(output_dir);
     return {(d / "metrics.json").string(), (d / "predictions.csv").string(),
-            (d / "confusion_matrix.png").string(), (d / "roc_curves.png").string()};
+            (d / "confusion_matrix.png").string(), (d / "roc_curves.png").string(),
+            (d / "confusion_matrix_normalised.png").string()};
   }
   const fs::path f(output_file);
   const fs::path stem = f.parent_path() / f.stem();
   return {f.string(), stem.string() + "_predictions.csv", stem.string() + "_confusion_matrix.png",
-          stem.string() + "_roc_curves.png"};
+          stem.string() + "_roc_curves.png", stem.string() + "_confusion_matrix_normalised.png"};
+}
+
+// "deit_tiny on test, n = 156" for the figures' titles, from what the JSON records.
+std::string figure_subject(const nlohmann::json& json, int64_t n) {
+  std::string subject;
+  if (json.contains("model") && json["model"].is_string())
+    subject += json["model"].get<std::string>() + " on ";
+  if (json.contains("split") && json["split"].is_string()) subject += json["split"].get<std::string>() + ", ";
+  return subject + cat("n = ", n);
 }
 
 void write_predictions_csv(const std::string& path, const EvalResult& r,
@@ -79,21 +89,29 @@ void write_predictions_csv(const std::string& path, const EvalResult& r,
 void write_eval_outputs(const EvalOutputPaths& paths, nlohmann::json json, const EvalResult& result,
                         const std::vector<std::string>& names) {
   if (!result.metrics) throw Error("eval outputs: the evaluation ran without the full metric set");
-  for (const std::string& p : {paths.json, paths.predictions, paths.confusion_png, paths.roc_png}) {
+  for (const std::string& p :
+       {paths.json, paths.predictions, paths.confusion_png, paths.roc_png, paths.confusion_normalised_png}) {
     const fs::path parent = fs::path(p).parent_path();
     if (!parent.empty()) fs::create_directories(parent);
   }
   write_predictions_csv(paths.predictions, result, names);
   json["files"] = {{"predictions", paths.predictions}, {"roc_curves", paths.roc_png}};
+  const std::string subject = figure_subject(json, result.n);
   if (!result.multi_label) {
-    plot::write_png(paths.confusion_png, draw_confusion_matrix(result.confusion, names));
+    plot::write_png(paths.confusion_png,
+                    draw_confusion_matrix(result.confusion, names, "Confusion matrix\n" + subject));
+    plot::write_png(
+        paths.confusion_normalised_png,
+        draw_confusion_matrix_normalised(result.confusion, names,
+                                         "Confusion matrix, fraction of each true class\n" + subject));
     json["files"]["confusion_matrix"] = paths.confusion_png;
+    json["files"]["confusion_matrix_normalised"] = paths.confusion_normalised_png;
   }
   const std::string title = result.multi_label  ? "ROC curves per label"
                             : names.size() == 2 ? cat("ROC curve, positive class '",
                                                       names[result.metrics->options.positive_class], "'")
                                                 : "ROC curves, one class vs the rest";
-  plot::write_png(paths.roc_png, draw_roc_curves(*result.metrics, title));
+  plot::write_png(paths.roc_png, draw_roc_curves(*result.metrics, title + "\n" + subject));
   write_file_atomic(paths.json, json.dump(2) + "\n");
 }
 

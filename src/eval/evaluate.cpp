@@ -118,6 +118,7 @@ EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& devi
           batch->labels, batch->names);
       const std::pair<int64_t, int64_t> size{batch->images.size(2), batch->images.size(3)};
       if (std::find(sizes.begin(), sizes.end(), size) == sizes.end()) sizes.push_back(size);
+      if (options.on_batch) options.on_batch(batch->labels.size(0));
     }
   }
   model.train(was_training);

@@ -4,6 +4,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@ struct EvalOptions {
   MetricOptions metrics;
   std::vector<std::string> class_names;                   // empty: class indices
   TestTimeAugmentation tta = TestTimeAugmentation::none;  // evaluate(): views averaged per image
+  std::function<void(int64_t images)> on_batch;           // evaluate(): after each batch, if set
 };
 
 struct EvalResult {

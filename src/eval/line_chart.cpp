@@ -110,7 +110,7 @@ cv::Mat draw_line_chart(const std::vector<Series>& series, const ChartOptions& o
   for (double t : y_ticks) y_tick_w = std::max(y_tick_w, text_size(tick_label(t, y_step), kTickScale).width);
   const int label_h = text_size("Ag", kLabelScale).height, tick_h = text_size("0", kTickScale).height;
   const int left = 16 + label_h + 12 + y_tick_w + 8, right = 24;
-  const int top = o.title.empty() ? 20 : 24 + text_size("Ag", kTitleScale).height + 12;
+  const int top = o.title.empty() ? 20 : 24 + title_size(o.title, kTitleScale).height + 12;
   const int bottom = 8 + tick_h + 14 + (o.x_label.empty() ? 0 : label_h + 12);
   const cv::Rect area(left, top, o.width - left - right, o.height - top - bottom);
   if (area.width < 50 || area.height < 50) throw Error(cat("line chart '", o.title, "': no room to draw"));
@@ -156,9 +156,7 @@ cv::Mat draw_line_chart(const std::vector<Series>& series, const ChartOptions& o
   }
   cv::rectangle(image, area, kBlack, 1);
 
-  if (!o.title.empty())
-    draw_text(image, o.title, {area.x + area.width / 2, 16}, Align::center, Align::start, kTitleScale, kBlack,
-              2);
+  if (!o.title.empty()) draw_title(image, o.title, area.x + area.width / 2, 16, kTitleScale);
   if (!o.x_label.empty())
     draw_text(image, o.x_label, {area.x + area.width / 2, o.height - 10}, Align::center, Align::end,
               kLabelScale);

@@ -66,6 +66,27 @@ void draw_vertical_text(cv::Mat& image, const std::string& text, cv::Point ancho
   source.copyTo(image(target), mask);
 }
 
+namespace {
+constexpr int kTitleLineGap = 8;
+}
+
+cv::Size title_size(const std::string& title, double scale) {
+  const std::vector<std::string> lines = split(title, '\n');
+  int width = 0;
+  for (const auto& line : lines) width = std::max(width, text_size(line, scale, 2).width);
+  const int line_h = text_size("Ag", scale).height;
+  return {width, line_h + static_cast<int>(lines.size() - 1) * (line_h + kTitleLineGap)};
+}
+
+void draw_title(cv::Mat& image, const std::string& title, int center_x, int top, double scale) {
+  const int line_h = text_size("Ag", scale).height;
+  int y = top;
+  for (const auto& line : split(title, '\n')) {
+    draw_text(image, line, {center_x, y}, Align::center, Align::start, scale, kBlack, 2);
+    y += line_h + kTitleLineGap;
+  }
+}
+
 double draw_dashed_line(cv::Mat& image, cv::Point2d from, cv::Point2d to, const cv::Scalar& colour,
                         int thickness, double dash, double gap, double phase) {
   const cv::Point2d d = to - from;

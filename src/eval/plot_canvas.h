@@ -25,6 +25,11 @@ void draw_text(cv::Mat& image, const std::string& text, cv::Point anchor, Align 
 void draw_vertical_text(cv::Mat& image, const std::string& text, cv::Point anchor, Align h, Align v,
                         double scale, const cv::Scalar& colour = kBlack, int thickness = 1);
 
+// A bold title of one or more lines (split at '\n'), each centred on `center_x`, the first
+// starting at `top`; title_size gives the widest line and the height of them all.
+cv::Size title_size(const std::string& title, double scale);
+void draw_title(cv::Mat& image, const std::string& title, int center_x, int top, double scale);
+
 // Draws dashes of `dash` pixels with `gap` between; `phase` is how far into the pattern the line
 // starts. Returns the phase at its end, so that a polyline of short segments keeps its dashes.
 double draw_dashed_line(cv::Mat& image, cv::Point2d from, cv::Point2d to, const cv::Scalar& colour,

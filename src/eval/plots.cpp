@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "core/strings.h"
 #include "eval/line_chart.h"
@@ -24,24 +25,37 @@ cv::Scalar heat_colour(double fraction) {
   return {c[0], c[1], c[2]};
 }
 
-cv::Mat draw_confusion_matrix(const ConfusionMatrix& m, const std::vector<std::string>& names_in,
-                              const std::string& title, cv::Rect* cells) {
-  const int classes = static_cast<int>(m.classes);
+namespace {
+
+// A classes x classes heat map of `values` (row t, column p), coloured from 0 to `top`, with
+// `cell_text` in the cells where it fits and a colour bar from 0 to `top`.
+struct HeatGrid {
+  int classes;
+  std::vector<double> values;
+  double top;
+  std::function<std::string(double)> cell_text;
+};
+
+cv::Mat draw_heat_grid(const HeatGrid& g, const std::vector<std::string>& names_in, const std::string& title,
+                       cv::Rect* cells) {
+  const int classes = g.classes;
   std::vector<std::string> names = names_in;
   if (static_cast<int>(names.size()) != classes) {
     names.clear();
     for (int c = 0; c < classes; ++c) names.push_back(std::to_string(c));
   }
-  double max_count = 1;  // at least 1, so that an empty matrix is all white
-  for (double v : m.counts) max_count = std::max(max_count, v);
+  auto value = [&](int t, int p) { return g.values[static_cast<size_t>(t) * classes + p]; };
   const int cell = std::clamp(560 / std::max(1, classes), 3, 110);
   constexpr double name_scale = 0.45, label_scale = 0.55, title_scale = 0.65;
 
-  // Counts in the cells at the largest scale that fits, or none.
-  double count_scale = 0;
-  const std::string widest_count = std::to_string(std::llround(max_count));
-  for (double s = 0.55; s >= 0.3 && count_scale == 0; s -= 0.05)
-    if (text_size(widest_count, s).width <= cell - 6 && text_size("0", s).height <= cell - 6) count_scale = s;
+  // Texts in the cells at the largest scale that fits, or none.
+  double text_scale = 0;
+  std::string widest;
+  for (double v : g.values)
+    if (const std::string text = g.cell_text(v); text_size(text, 0.55).width > text_size(widest, 0.55).width)
+      widest = text;
+  for (double s = 0.55; s >= 0.3 && text_scale == 0; s -= 0.05)
+    if (text_size(widest, s).width <= cell - 6 && text_size("0", s).height <= cell - 6) text_scale = s;
   const bool show_names = cell >= 12;
   int name_w = 0;
   if (show_names)
@@ -51,30 +65,29 @@ cv::Mat draw_confusion_matrix(const ConfusionMatrix& m, const std::vector<std::s
 
   const int grid = classes * cell;
   const int left = 16 + label_h + 12 + name_w + 8;
-  const int top = 24 + text_size("Ag", title_scale).height + 16;
+  const int top = 24 + title_size(title, title_scale).height + 16;
   const int bottom = 8 + (show_names ? (vertical_names ? name_w : name_h) : 0) + 16 + label_h + 12;
-  std::vector<double> bar_ticks = nice_ticks(0, max_count, 5);
-  bar_ticks.erase(std::remove_if(bar_ticks.begin(), bar_ticks.end(), [&](double t) { return t > max_count; }),
+  std::vector<double> bar_ticks = nice_ticks(0, g.top, 5);
+  bar_ticks.erase(std::remove_if(bar_ticks.begin(), bar_ticks.end(), [&](double t) { return t > g.top; }),
                   bar_ticks.end());
   const double bar_step = bar_ticks.size() > 1 ? bar_ticks[1] - bar_ticks[0] : 1;
   int bar_label_w = 0;
   for (double t : bar_ticks)
     bar_label_w = std::max(bar_label_w, text_size(tick_label(t, bar_step), name_scale).width);
   const int bar_x = left + grid + 24, bar_w = 18;
-  const int width =
-      std::max(bar_x + bar_w + 8 + bar_label_w + 16, text_size(title, title_scale, 2).width + 32);
+  const int width = std::max(bar_x + bar_w + 8 + bar_label_w + 16, title_size(title, title_scale).width + 32);
   const int height = top + std::max(grid, 120) + bottom;
 
   cv::Mat image(height, width, CV_8UC3, kWhite);
   if (cells) *cells = cv::Rect(left, top, grid, grid);
   for (int t = 0; t < classes; ++t)
     for (int p = 0; p < classes; ++p) {
-      const double fraction = m.at(t, p) / max_count;
+      const double fraction = value(t, p) / g.top;
       const cv::Rect rect(left + p * cell, top + t * cell, cell, cell);
       cv::rectangle(image, rect, heat_colour(fraction), cv::FILLED);
-      if (count_scale > 0)
-        draw_text(image, std::to_string(std::llround(m.at(t, p))), {rect.x + cell / 2, rect.y + cell / 2},
-                  Align::center, Align::center, count_scale, fraction > 0.55 ? kWhite : kBlack);
+      if (text_scale > 0)
+        draw_text(image, g.cell_text(value(t, p)), {rect.x + cell / 2, rect.y + cell / 2}, Align::center,
+                  Align::center, text_scale, fraction > 0.55 ? kWhite : kBlack);
     }
   if (cell >= 8)  // cell borders, where there is room for them
     for (int k = 0; k <= classes; ++k) {
@@ -95,21 +108,44 @@ cv::Mat draw_confusion_matrix(const ConfusionMatrix& m, const std::vector<std::s
     }
   draw_text(image, "predicted class", {left + grid / 2, height - 10}, Align::center, Align::end, label_scale);
   draw_vertical_text(image, "true class", {12, top + grid / 2}, Align::center, Align::start, label_scale);
-  draw_text(image, title, {width / 2, 16}, Align::center, Align::start, title_scale, kBlack, 2);
+  draw_title(image, title, width / 2, 16, title_scale);
 
-  // Colour bar: 0 at the bottom, the largest count at the top.
+  // Colour bar: 0 at the bottom, `top` at the top.
   const int bar_h = std::max(grid, 120);
   for (int y = 0; y < bar_h; ++y)
     cv::line(image, {bar_x, top + bar_h - 1 - y}, {bar_x + bar_w - 1, top + bar_h - 1 - y},
              heat_colour(static_cast<double>(y) / (bar_h - 1)), 1);
   cv::rectangle(image, {bar_x - 1, top - 1, bar_w + 2, bar_h + 2}, kGray, 1);
   for (double t : bar_ticks) {
-    const int y = top + bar_h - 1 - static_cast<int>(std::lround(t / max_count * (bar_h - 1)));
+    const int y = top + bar_h - 1 - static_cast<int>(std::lround(t / g.top * (bar_h - 1)));
     cv::line(image, {bar_x + bar_w, y}, {bar_x + bar_w + 4, y}, kBlack, 1);
     draw_text(image, tick_label(t, bar_step), {bar_x + bar_w + 8, y}, Align::start, Align::center,
               name_scale);
   }
   return image;
+}
+
+}  // namespace
+
+cv::Mat draw_confusion_matrix(const ConfusionMatrix& m, const std::vector<std::string>& names,
+                              const std::string& title, cv::Rect* cells) {
+  double max_count = 1;  // at least 1, so that an empty matrix is all white
+  for (double v : m.counts) max_count = std::max(max_count, v);
+  HeatGrid g{static_cast<int>(m.classes), m.counts, max_count,
+             [](double v) { return std::to_string(std::llround(v)); }};
+  return draw_heat_grid(g, names, title, cells);
+}
+
+cv::Mat draw_confusion_matrix_normalised(const ConfusionMatrix& m, const std::vector<std::string>& names,
+                                         const std::string& title, cv::Rect* cells) {
+  const int classes = static_cast<int>(m.classes);
+  HeatGrid g{classes, std::vector<double>(m.counts.size(), 0.0), 1.0, [](double v) { return fixed(v, 2); }};
+  for (int t = 0; t < classes; ++t) {
+    const double row = m.support(t);  // a class absent from the split keeps a white row
+    for (int p = 0; p < classes; ++p)
+      g.values[static_cast<size_t>(t) * classes + p] = row > 0 ? m.at(t, p) / row : 0.0;
+  }
+  return draw_heat_grid(g, names, title, cells);
 }
 
 cv::Mat draw_roc_curves(const MetricReport& report, const std::string& title) {
@@ -136,8 +172,9 @@ cv::Mat draw_roc_curves(const MetricReport& report, const std::string& title) {
   o.y_label = "true positive rate (sensitivity)";
   o.width = 760;
   o.height = 720;
-  o.x_min = o.y_min = 0;
-  o.x_max = o.y_max = 1;
+  // A little beyond [0, 1]: the curve's segments along FPR 0 and TPR 1 would lie under the frame.
+  o.x_min = o.y_min = -0.02;
+  o.x_max = o.y_max = 1.02;
   o.legend = Corner::bottom_right;
   return draw_line_chart(series, o);
 }

@@ -1,6 +1,8 @@
 // Training curves of a run folder (declared in plots.h): summary.csv in, curves.png out.
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +18,22 @@
 namespace softvit {
 namespace fs = std::filesystem;
 
+namespace {
+
+bool has_finite(const std::vector<double>& values) {
+  return std::any_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
+}
+
+std::string score_label(const std::string& score) {
+  if (score == "top1") return "top-1";
+  if (score == "top5") return "top-5";
+  if (score == "auroc") return "AUROC";
+  if (score == "balanced_accuracy") return "balanced accuracy";
+  return score;
+}
+
+}  // namespace
+
 TrainingHistory read_training_history(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw DataError(cat("cannot read the training summary '", path, "'"));
@@ -30,11 +48,13 @@ TrainingHistory read_training_history(const std::string& path) {
 
   TrainingHistory h;
   std::vector<std::string> score_names;
-  for (const char* name : {"val_top1", "val_top5", "val_auroc", "val_balanced_accuracy"})
+  for (const char* name :
+       {"val_top1", "val_top5", "val_auroc", "val_balanced_accuracy", "ema_val_top1", "ema_val_auroc"})
     if (column.count(name)) {
       score_names.push_back(name);
       h.val_scores.push_back({name, {}});
     }
+  const bool has_ema_loss = column.count("ema_val_loss") > 0;
   for (int line_number = 2; std::getline(in, line); ++line_number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
@@ -42,8 +62,9 @@ TrainingHistory read_training_history(const std::string& path) {
     if (fields.size() != header.size())
       throw DataError(cat("'", path, "' line ", line_number, " has ", fields.size(), " fields, the header ",
                           header.size()));
-    auto number = [&](const std::string& name) {
+    auto number = [&](const std::string& name, bool may_be_empty = false) {
       const std::string& text = fields[column.at(name)];
+      if (may_be_empty && text.empty()) return std::nan("");
       char* end = nullptr;
       const double v = std::strtod(text.c_str(), &end);
       if (text.empty() || *end != '\0')
@@ -54,7 +75,9 @@ TrainingHistory read_training_history(const std::string& path) {
     h.train_loss.push_back(number("train_loss"));
     h.val_loss.push_back(number("val_loss"));
     h.lr.push_back(number("lr"));
-    for (size_t s = 0; s < score_names.size(); ++s) h.val_scores[s].second.push_back(number(score_names[s]));
+    if (has_ema_loss) h.ema_val_loss.push_back(number("ema_val_loss", true));
+    for (size_t s = 0; s < score_names.size(); ++s)
+      h.val_scores[s].second.push_back(number(score_names[s], score_names[s] != "val_top1"));
   }
   return h;
 }
@@ -70,16 +93,25 @@ cv::Mat draw_training_curves(const TrainingHistory& h, const std::string& title)
   const bool markers = h.epoch.size() < 40;  // dots while there are few epochs
   o.title = "Loss";
   o.y_label = "cross-entropy";
-  const cv::Mat loss = draw_line_chart({{"train", h.epoch, h.train_loss, std::nullopt, false, 2, markers},
-                                        {"validation", h.epoch, h.val_loss, std::nullopt, false, 2, markers}},
-                                       o);
+  std::vector<Series> losses = {{"train", h.epoch, h.train_loss, palette(0), false, 2, markers},
+                                {"validation", h.epoch, h.val_loss, palette(1), false, 2, markers}};
+  if (has_finite(h.ema_val_loss))
+    losses.push_back({"EMA validation", h.epoch, h.ema_val_loss, palette(1), true, 2, markers});
+  const cv::Mat loss = draw_line_chart(losses, o);
 
   o.title = "Validation scores";
-  o.y_label = "score (%)";
+  o.y_label = "score (%; AUROC x 100)";
   o.legend = Corner::bottom_right;
   std::vector<Series> scores;
-  for (const auto& [name, values] : h.val_scores) {
-    Series s{name.substr(4), h.epoch, values, std::nullopt, false, 2, markers};  // drop the "val_" prefix
+  for (size_t i = 0; i < h.val_scores.size(); ++i) {
+    const auto& [name, values] = h.val_scores[i];
+    if (!has_finite(values)) continue;  // no EMA, or an AUROC never defined
+    // The EMA's scores are dashed in the colour of the model's same score.
+    const bool ema = name.rfind("ema_", 0) == 0;
+    const std::string score = name.substr(name.find("val_") + 4);
+    size_t colour = 0;
+    while (colour < i && h.val_scores[colour].first != "val_" + score) ++colour;
+    Series s{(ema ? "EMA " : "") + score_label(score), h.epoch, values, palette(colour), ema, 2, markers};
     for (double& v : s.y) v *= 100;
     scores.push_back(s);
   }
@@ -102,18 +134,19 @@ cv::Mat draw_training_curves(const TrainingHistory& h, const std::string& title)
   return out;
 }
 
-void plot_training_curves(const std::string& run_dir) {
+void plot_training_curves(const std::string& run_dir, const std::string& subject) {
   const fs::path dir(run_dir);
   const TrainingHistory history = read_training_history((dir / "summary.csv").string());
   fs::path absolute = fs::absolute(dir).lexically_normal();
   if (absolute.filename().empty()) absolute = absolute.parent_path();  // "runs/x/"
-  plot::write_png((dir / "curves.png").string(),
-                  draw_training_curves(history, "Training curves: " + absolute.filename().string()));
+  std::string title = "Training curves: " + absolute.filename().string();
+  if (!subject.empty()) title += " - " + subject;
+  plot::write_png((dir / "curves.png").string(), draw_training_curves(history, title));
 }
 
-void refresh_training_curves(const std::string& run_dir) noexcept {
+void refresh_training_curves(const std::string& run_dir, const std::string& subject) noexcept {
   try {
-    plot_training_curves(run_dir);
+    plot_training_curves(run_dir, subject);
   } catch (const std::exception& e) {
     try {
       log::warn(cat("training curves not drawn: ", e.what()));

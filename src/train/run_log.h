@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace softvit {
 
@@ -14,10 +15,18 @@ struct EpochSummary {
   double train_loss, val_loss, val_top1, lr, img_s, seconds;
 };
 
+// summary.csv's columns. val_auroc and the ema_ columns come from the epoch's extra record and
+// are empty where it has none (no EMA; an AUROC undefined for a split with one class).
+const std::vector<std::string>& summary_columns();
+
 class RunLog {
  public:
-  explicit RunLog(const std::string& run_dir);
+  // A run resumed after `epochs_done` epochs and `steps_done` steps keeps only the records up to
+  // there: those a crash left beyond its last.pt are written again as the run repeats them. An
+  // older summary.csv is rewritten in today's columns.
+  RunLog(const std::string& run_dir, int64_t epochs_done = 0, int64_t steps_done = 0);
   void step(const nlohmann::json& record);  // adds "type": "step"
+  // `extra` goes into metrics.jsonl as it is, and fills summary.csv's columns of the same names.
   void epoch(const EpochSummary& summary, nlohmann::json extra = {});
 
  private:

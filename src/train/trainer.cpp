@@ -13,6 +13,7 @@
 #include "data/loader.h"
 #include "data/validation_split.h"
 #include "dist/data_parallel.h"
+#include "dist/env.h"
 #include "eval/evaluate.h"
 #include "eval/plots.h"
 #include "log/log.h"
@@ -29,6 +30,7 @@
 #include "train/graphed_step.h"
 #include "train/losses.h"
 #include "train/optimizer.h"
+#include "train/run_folder.h"
 #include "train/run_log.h"
 #include "train/schedule.h"
 #include "train/stop_signal.h"
@@ -109,11 +111,10 @@ class Trainer {
   std::string checkpoint_path(const std::string& name) const {
     return (fs::path(run_dir_) / "checkpoints" / name).string();
   }
-  // The end of a non-finite-loss error: where the work done so far is, if any was saved.
+  // The end of a non-finite-loss error: where the work done so far is, if this run saved any.
   std::string last_good_checkpoint() const {
-    const std::string last = checkpoint_path("last.pt");
-    return fs::exists(last) ? cat("stopped, the last good checkpoint is ", last)
-                            : "stopped before any checkpoint was written (no epoch had finished)";
+    return has_last_ ? cat("stopped, the last good checkpoint is ", checkpoint_path("last.pt"))
+                     : "stopped before any checkpoint was written (no epoch had finished)";
   }
 
   const RunConfig config_;
@@ -139,11 +140,14 @@ class Trainer {
   double train_seconds_ = 0;
   int64_t images_seen_ = 0;
   int64_t first_step_ = 0;  // optimizer steps done before this process started (resume)
+  bool has_last_ = false;   // this run's last.pt exists (resumed from, or saved)
   TrainResult result_;
 };
 
 Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
-    : config_(config), options_(options), run_dir_(config.run.output) {
+    : config_(config), options_(options), run_dir_(config.run.output), has_last_(options.resume) {
+  // Before anything is written, on every rank (nothing is written before they all meet).
+  if (!options_.resume) prepare_fresh_run_folder(run_dir_, options_.overwrite, dist::dist_env().rank == 0);
   config_yaml_ = to_yaml(config_);
   dp_ = std::make_unique<dist::DataParallel>(config_.dist, parse_device(config_.run.device), config_yaml_);
   if (dp_->is_main()) {  // only rank 0 writes the run folder
@@ -253,16 +257,9 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   }
   first_step_ = state_.step;
   if (options_.resume && collapse_guard_) remember_history(*collapse_guard_, run_dir_, state_.epoch);
-  // Written once the run is set up: a start that fails (an unknown model, missing data) leaves the
-  // config of a run already in this folder as it was, so that run can still be resumed.
-  if (dp_->is_main()) {
-    if (!options_.resume && fs::exists(checkpoint_path("last.pt")))
-      log::warn(cat("run folder ", run_dir_,
-                    " holds an earlier run: this fresh run replaces its checkpoints "
-                    "(softvit train --resume ",
-                    run_dir_, " continues a run instead)"));
-    write_file_atomic((fs::path(run_dir_) / "config.yaml").string(), config_yaml_);
-  }
+  // Written once the run is set up: a resume that fails to start (a --set that breaks the model,
+  // missing data) leaves the config of the run in this folder as it was, so it can still resume.
+  if (dp_->is_main()) write_file_atomic((fs::path(run_dir_) / "config.yaml").string(), config_yaml_);
 
   StepParts parts;  // after any checkpoint load: a graph captures the tensors as they are now
   parts.model = model_.get();
@@ -288,7 +285,7 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
     parts.backward = [this](const torch::Tensor& loss, bool last_micro) { dp_->backward(loss, last_micro); };
   }
   step_ = make_train_step(parts, config_.train.cuda_graph);
-  if (dp_->is_main()) run_log_ = std::make_unique<RunLog>(run_dir_);
+  if (dp_->is_main()) run_log_ = std::make_unique<RunLog>(run_dir_, state_.epoch, state_.step);
   result_.run_dir = run_dir_;
 }
 
@@ -447,7 +444,8 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   }
   if (run_log_) {
     run_log_->epoch(summary, extra);
-    refresh_training_curves(run_dir_);  // run_dir/curves.png
+    refresh_training_curves(run_dir_, cat(model_->name(), ", validation on ", config_.data.val_split,
+                                          " (n = ", val.n, ")"));  // run_dir/curves.png
   }
   log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " done: train loss ", fixed(train_loss, 4),
                 ", val loss ", fixed(val.loss, 4), ", val top-1 ", fixed(100 * val.top1, 2), "%",
@@ -523,6 +521,7 @@ void Trainer::check_collapse(int64_t epoch, double train_loss, const EvalResult&
 }
 
 void Trainer::save(const std::string& name, int64_t epoch, int64_t batch_in_epoch, bool with_optimizer) {
+  if (name == "last.pt") has_last_ = true;  // on every rank: each may report a NaN
   if (!dp_->is_main()) return;
   CheckpointInfo info = state_;
   info.epoch = epoch;

@@ -9,6 +9,7 @@ namespace softvit {
 
 struct TrainOptions {
   bool resume = false;           // continue from run.output/checkpoints/last.pt
+  bool overwrite = false;        // a fresh run may replace an earlier run in run.output (run_folder.h)
   int64_t stop_after_steps = 0;  // save and stop after this many optimizer steps in total; 0: off
 };
 

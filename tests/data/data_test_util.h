@@ -1,4 +1,4 @@
-// Helpers for the data tests: the shared data folder, images written with OpenCV, small configs.
+// Helpers for the data tests: images written with OpenCV, small configs (and test_data.h).
 #pragma once
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -9,18 +9,10 @@
 
 #include "catch.h"
 #include "core/config.h"
+#include "test_data.h"
 #include "test_util.h"
 
 namespace softvit::testing {
-
-// ../shared next to the source tree; fails the test clearly when it is not there.
-inline std::string shared_dir() {
-  const auto dir = std::filesystem::path(SOFTVIT_SOURCE_DIR) / ".." / "shared";
-  if (!std::filesystem::is_directory(dir / "data" / "medmnist"))
-    FAIL("the shared data folder is missing: expected "
-         << dir.string() << "/data/medmnist (the project's shared/ beside the checkout)");
-  return std::filesystem::weakly_canonical(dir).string();
-}
 
 // A colour test image whose pixel values encode position: R = 10 x, G = 10 y, B = 200.
 inline cv::Mat gradient_rgb(int width, int height) {

@@ -165,6 +165,7 @@ TEST_CASE("csv source: bad rows and out-of-range labels under both policies", "[
 }
 
 TEST_CASE("idx source: Fashion-MNIST test split with names and balanced classes", "[data][sources]") {
+  if (!testing::fashion_mnist_available()) return;
   DataSection d;  // defaults: Debian's Fashion-MNIST
   const auto s = make_source(d, "test");
   REQUIRE(s->size() == 10000);

@@ -139,6 +139,7 @@ TEST_CASE("loader: ranks see disjoint complete shares with the same augmentation
 }
 
 TEST_CASE("loader: the IDX quickstart setup (pad_crop and hflip) through make_loader", "[data][stream]") {
+  if (!testing::fashion_mnist_available()) return;
   RunConfig c;
   c.data.pad_crop = 2;
   c.data.hflip = 0.5;

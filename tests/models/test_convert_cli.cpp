@@ -5,6 +5,7 @@
 #include "models/registry.h"
 #include "models/safetensors.h"
 #include "models/weights.h"
+#include "test_data.h"
 #include "test_util.h"
 #include "train/checkpoint.h"
 
@@ -83,6 +84,7 @@ TEST_CASE("convert: a checkpoint exports to safetensors and imports back", "[cli
 }
 
 TEST_CASE("convert: train --init-from starts from the given weights", "[cli][convert]") {
+  if (!testing::fashion_mnist_available()) return;
   TempDir dir;
   torch::manual_seed(5);
   ModelSection section = small_section();

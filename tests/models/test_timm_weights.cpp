@@ -16,17 +16,19 @@
 #include "models/registry.h"
 #include "models/safetensors.h"
 #include "models/weights.h"
+#include "python_test_util.h"
 #include "test_util.h"
 
 using namespace softvit;
+using testing::python;
+using testing::quoted;
+using testing::timm_available;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kScript = std::string(SOFTVIT_SOURCE_DIR) + "/scripts/make_timm_reference.py";
 const std::string kConvertScript = std::string(SOFTVIT_SOURCE_DIR) + "/scripts/torch_to_safetensors.py";
-
-std::string quoted(const std::string& text) { return "'" + text + "'"; }
 
 std::string fingerprint(const std::vector<std::string>& files) {
   uint64_t hash = 1469598103934665603ull;  // FNV-1a
@@ -35,38 +37,6 @@ std::string fingerprint(const std::vector<std::string>& files) {
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
   return text;
-}
-
-// Where to look for a python with torch, timm and safetensors: $SOFTVIT_PYTHON if set (only that),
-// else the one next to the torch softvit links, the setup venv's, the system's.
-std::vector<std::string> python_candidates() {
-  if (const char* chosen = std::getenv("SOFTVIT_PYTHON")) return {chosen};
-  std::vector<std::string> candidates = {SOFTVIT_TORCH_PYTHON};
-  if (const char* venv = std::getenv("SOFTVIT_VENV"))
-    candidates.push_back(std::string(venv) + "/bin/python");
-  else if (const char* home = std::getenv("HOME"))
-    candidates.push_back(std::string(home) + "/.cache/softvit/venv/bin/python");
-  candidates.push_back("python3");
-  return candidates;
-}
-
-// The first candidate that has torch, timm and safetensors, or "".
-std::string find_python() {
-  for (const auto& python : python_candidates()) {
-    if (python.empty()) continue;
-    const std::string probe =
-        quoted(python) +
-        " -c \"import importlib.util as u, sys; "
-        "sys.exit(0 if all(u.find_spec(m) for m in ('torch', 'timm', 'safetensors')) else 1)\""
-        " >/dev/null 2>&1";
-    if (std::system(probe.c_str()) == 0) return python;
-  }
-  return "";
-}
-
-const std::string& python() {
-  static const std::string found = find_python();
-  return found;
 }
 
 // Removes the outputs of `kind` other than `keep` (earlier versions of the script or its input).
@@ -140,16 +110,6 @@ Logits eval_logits(Model& model, const torch::Tensor& images) {
   out.f64 = model.forward(images.to(torch::kFloat64));
   model.to(torch::kFloat32);
   return out;
-}
-
-// Warns when no python has timm; the test then returns early and CTest counts it as skipped
-// (tests/CMakeLists.txt matches "softvit test skipped:").
-bool timm_available() {
-  if (!python().empty()) return true;
-  WARN(
-      "softvit test skipped: no python with torch, timm and safetensors (run scripts/setup.sh or set "
-      "SOFTVIT_PYTHON)");
-  return false;
 }
 
 }  // namespace

@@ -57,7 +57,9 @@ std::vector<CsvRow> parse_csv(const std::string& text) {
   bool quoted = false, any = false;
   int line = 1;
   row.line = 1;
-  for (size_t i = 0; i < text.size(); ++i) {
+  // Excel's "CSV UTF-8" starts with a byte-order mark, which would become part of the first name.
+  const size_t start = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
+  for (size_t i = start; i < text.size(); ++i) {
     const char c = text[i];
     if (quoted) {
       if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {

@@ -7,8 +7,8 @@
 
 namespace softvit {
 
-// Splits CSV text into rows of fields (RFC 4180: quotes, doubled quotes, CRLF). Each row keeps
-// its 1-based line number for messages.
+// Splits CSV text into rows of fields (RFC 4180: quotes, doubled quotes, CRLF; a leading UTF-8
+// byte-order mark is dropped). Each row keeps its 1-based line number for messages.
 struct CsvRow {
   int line = 0;
   std::vector<std::string> fields;

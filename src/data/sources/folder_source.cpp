@@ -2,12 +2,38 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "log/log.h"
 
 namespace softvit {
 namespace fs = std::filesystem;
+namespace {
+
+// Image formats people keep in dataset folders that the decoder cannot read: they are left out,
+// but said so rather than skipped silently. nullptr: not such a format.
+const char* unread_format_reason(const fs::path& file) {
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (ext == ".dcm" || ext == ".dicom")
+    return "DICOM is not read yet: convert to PNG (16-bit keeps the range)";
+  if (ext == ".gif") return "GIF is not among the formats OpenCV decodes here: convert to PNG";
+  return nullptr;
+}
+
+// Once per split folder and process: a split's source may be built more than once (classes first).
+void warn_once(const std::string& split_dir, const std::string& message) {
+  static std::mutex mutex;
+  static std::set<std::string> warned;
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (warned.insert(split_dir).second) log::warn(message);
+}
+
+}  // namespace
 
 FolderSource::FolderSource(const std::string& split_dir, const std::vector<std::string>& classes,
                            bool skip_bad, int64_t limit, bool every_class_present) {
@@ -24,17 +50,32 @@ FolderSource::FolderSource(const std::string& split_dir, const std::vector<std::
                      "class folder is not one of the classes given (data.classes, or the model's): it "
                      "would have no label");
 
+  struct Unread {
+    int64_t count = 0;
+    std::string example;
+  };
+  std::map<std::string, Unread> unread;  // by reason
   for (size_t c = 0; c < classes_.size(); ++c) {
     const fs::path dir = fs::path(split_dir) / classes_[c];
     std::vector<std::string> files;
+    int64_t unread_here = 0;
     if (fs::is_directory(dir))
-      for (const auto& entry : fs::recursive_directory_iterator(dir))
-        if (entry.is_regular_file() && is_image_file(entry.path().string()))
+      for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        if (!entry.is_regular_file()) continue;
+        if (is_image_file(entry.path().string())) {
           files.push_back(entry.path().string());
+        } else if (const char* reason = unread_format_reason(entry.path())) {
+          ++unread_here;
+          Unread& u = unread[reason];
+          if (u.count++ == 0 || entry.path().string() < u.example) u.example = entry.path().string();
+        }
+      }
     if (files.empty()) {
       if (every_class_present)
         report_problem(skip_bad, problems_, dir.string(),
-                       "class folder is empty or missing (no image files)");
+                       unread_here > 0 ? cat("class folder has no image files softvit reads (", unread_here,
+                                             " DICOM or GIF files, which it does not read yet)")
+                                       : std::string("class folder is empty or missing (no image files)"));
       continue;
     }
     std::sort(files.begin(), files.end());
@@ -43,6 +84,11 @@ FolderSource::FolderSource(const std::string& split_dir, const std::vector<std::
       labels_.push_back(static_cast<int64_t>(c));
     }
   }
+  for (const auto& [reason, u] : unread)
+    unread_notes_.push_back(
+        cat(u.count, " file", u.count == 1 ? "" : "s", " left out (", reason, "), e.g. '", u.example, "'"));
+  if (!unread_notes_.empty())
+    warn_once(split_dir, cat("dataset folder '", split_dir, "': ", join(unread_notes_, "; ")));
   if (limit > 0 && limit < size()) {
     // Keep a spread over all classes rather than the first class only: every k-th file.
     std::vector<std::string> files;
