@@ -8,9 +8,11 @@
 # Here, once: bash scripts/gpu_imagenette.sh split-shards   (fills .data/imagenette-{a,b}, ignored by git)
 # Device calls:
 #   1. carry .gpu and .data/imagenette-a:  bash scripts/gpu_imagenette.sh stage .data/imagenette-a build
-#   2. carry .data/imagenette-b:           bash scripts/gpu_imagenette.sh stage .data/imagenette-b start RUNS
+#   2. carry .data/imagenette-b:           bash scripts/gpu_imagenette.sh stage .data/imagenette-b \
+#                                            pair 75 start scripts/imagenette_runs.txt
 #   3. (as often as needed)                bash scripts/gpu_imagenette.sh wait SECONDS collect
-# where RUNS is a file of lines "NAME CONFIG [--set key=value ...]" (scripts/imagenette_runs.txt).
+# `pair` measures the loader's data wait with two runs side by side; `start` launches the runs of a
+# file of lines "NAME CONFIG [--set key=value ...]" (scripts/imagenette_runs.txt) in the background.
 # `wait` returns early when every run has ended; `collect` copies each run's summary.csv,
 # metrics.jsonl, train.log and config.yaml, and a table of last-epoch results, to $OUT.
 set -uo pipefail
@@ -21,8 +23,7 @@ B=build-gpu/softvit
 
 split_shards() {  # here, not on the GPU machine
   local src=../shared/data/imagenette
-  mkdir -p .data/imagenette-a .data/imagenette-b
-  grep -qx '/.data/' .git/info/exclude 2>/dev/null || echo '/.data/' >>.git/info/exclude
+  mkdir -p .data/imagenette-a .data/imagenette-b  # .data/ is ignored by git (.gitignore)
   cp "$src"/imagenette2-160-train-00000[01].tar.gz "$src"/classes.tsv "$src"/MANIFEST.tsv .data/imagenette-a/
   cp "$src"/imagenette2-160-train-000002.tar.gz "$src"/imagenette2-160-val-000000.tar.gz .data/imagenette-b/
   du -sh .data/imagenette-a .data/imagenette-b
@@ -56,6 +57,24 @@ start_runs() {  # $1: the runs file
   done <"$1"
 }
 
+# The loader's data wait with two runs side by side (SOFT-Tiny and DeiT-Tiny, half the cores each),
+# for $1 seconds; the runs are then stopped and removed.
+pair() {
+  local dir=/tmp/softvit-pair half=$(( $(nproc) / 2 ))
+  rm -rf "$dir"
+  for model in soft deit; do
+    timeout -s INT "$1" $B train --config "configs/imagenette_$model.yaml" --output "$dir/$model" \
+      --set data.root="$data" --set data.workers=$((half - 1)) --set run.threads=1 --set run.log_every=20 \
+      >"$dir.$model.out" 2>&1 &
+  done
+  wait
+  for model in soft deit; do
+    echo "== $model, side by side with the other, $((half - 1)) loader threads:"
+    grep -E "done:|error" "$dir.$model.out" | cut -c1-220
+  done
+  rm -rf "$dir"
+}
+
 running() { pgrep -f "$B train" >/dev/null; }
 
 wait_runs() {  # $1: seconds at most
@@ -85,6 +104,7 @@ while [ $# -gt 0 ]; do
     split-shards) split_shards; shift ;;
     stage) stage "$2" || exit 1; shift 2 ;;
     build) build || exit 1; shift ;;
+    pair) pair "$2"; shift 2 ;;
     start) start_runs "$2"; shift 2 ;;
     wait) wait_runs "$2"; shift 2 ;;
     collect) collect; shift ;;

@@ -39,6 +39,16 @@ inline std::string find_python() {
   return "";
 }
 
+// The first candidate in which `import torch` works (a CPU-only install of the wheel, as
+// scripts/setup.sh makes without a CUDA toolkit, has torch's files but cannot import it), or "".
+inline std::string python_with_torch() {
+  for (const auto& python : python_candidates()) {
+    if (python.empty()) continue;
+    if (std::system((quoted(python) + " -c 'import torch' >/dev/null 2>&1").c_str()) == 0) return python;
+  }
+  return "";
+}
+
 inline const std::string& python() {
   static const std::string found = find_python();
   return found;

@@ -177,7 +177,7 @@ void add_eval_command(CLI::App& app) {
     eval_options.metrics = metric_options(config.eval, class_names);
     eval_options.class_names = class_names;
     eval_options.tta = parse_test_time_augmentation(config.eval.tta);
-    Progress progress(cat("eval ", model->name(), " on ", split), loader->source().size(), "images");
+    Progress progress(cat("eval ", model->name(), " on ", split), loader->size(), "images");
     eval_options.on_batch = [&progress](int64_t images) { progress.advance(images); };
     const EvalResult r = evaluate(*model, *loader, device, eval_options);
     progress.done();

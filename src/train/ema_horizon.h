@@ -16,7 +16,9 @@ namespace softvit {
 double ema_decay_of(const TrainSection& train, int64_t steps_per_epoch);
 
 // Empty when the horizon 1 / (1 - decay) fits in a third of the run; otherwise a warning that
-// names the horizon in epochs and what to set instead.
-std::string ema_horizon_warning(double decay, int64_t steps_per_epoch, int64_t epochs);
+// names the horizon in epochs and what to set instead (by_horizon: the decay came from
+// train.ema_horizon_epochs rather than train.ema_decay).
+std::string ema_horizon_warning(double decay, int64_t steps_per_epoch, int64_t epochs,
+                                bool by_horizon = false);
 
 }  // namespace softvit

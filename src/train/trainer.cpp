@@ -215,7 +215,8 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   if (ema_) {
     log::info(cat("EMA of the weights: decay ", ema_->decay(), ", a horizon of ",
                   fixed(1.0 / (1.0 - ema_->decay()) / steps_per_epoch_, 1), " epochs"));
-    const std::string warning = ema_horizon_warning(ema_->decay(), steps_per_epoch_, config_.train.epochs);
+    const std::string warning = ema_horizon_warning(ema_->decay(), steps_per_epoch_, config_.train.epochs,
+                                                    config_.train.ema_horizon_epochs > 0);
     if (!warning.empty() && dp_->is_main()) log::warn(warning);
   }
 

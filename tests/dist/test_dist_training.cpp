@@ -20,6 +20,7 @@
 #include "data/shard_test_util.h"
 #include "dist/env.h"
 #include "models/registry.h"
+#include "python_test_util.h"
 #include "test_util.h"
 #include "train/checkpoint.h"
 
@@ -121,9 +122,9 @@ TEST_CASE("dist: two Gloo ranks train the weights of one process over the same g
 }
 
 TEST_CASE("dist: torchrun starts the ranks as well", "[dist]") {
-  const std::string python = SOFTVIT_TORCH_PYTHON;
+  const std::string python = testing::python_with_torch();
   if (python.empty()) {
-    WARN("softvit test skipped: no python with torch beside the LibTorch in use");
+    WARN("softvit test skipped: no python that can import torch (a CPU-only install cannot)");
     return;
   }
   const std::string single = reference_run();

@@ -30,6 +30,9 @@ TEST_CASE("ema horizon: a decay whose horizon is over a third of the run is warn
   CHECK_FALSE(ema_horizon_warning(1 - 1.0 / 1974, 74, 80).empty());
   CHECK(ema_horizon_warning(1 - 1.0 / 1973, 74, 80).empty());
   CHECK(ema_horizon_warning(0, 74, 80).empty());
+  // A horizon given in epochs is to be lowered, not replaced.
+  CHECK_THAT(ema_horizon_warning(1 - 1.0 / (74 * 40), 74, 80, true),
+             Catch::Matchers::Contains("Lower train.ema_horizon_epochs"));
 }
 
 TEST_CASE("ema horizon: the config takes one of decay and horizon, and ranks by EMA with either",
