@@ -18,7 +18,7 @@ if [ ! -f /tmp/libzip/lib/pkgconfig/libzip.pc ] && [ ! -f /tmp/libzip/lib64/pkgc
   rm -rf "$work"
 fi
 # libarchive reads the WebDataset shards (.tar, .tar.gz): zlib only, no tools, no tests.
-if [ ! -f /tmp/libarchive/lib/pkgconfig/libarchive.pc ]; then
+if [ ! -f /tmp/libarchive/lib/pkgconfig/libarchive.pc ] && [ ! -f /tmp/libarchive/lib64/pkgconfig/libarchive.pc ]; then
   work=$(mktemp -d)
   tar xf "$(ls .gpu/libarchive_*.orig.tar.{xz,gz,bz2} 2>/dev/null | head -1)" -C "$work"  # not the .asc
   cmake -S "$work"/libarchive-* -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
@@ -32,7 +32,7 @@ if [ ! -f /tmp/libarchive/lib/pkgconfig/libarchive.pc ]; then
 fi
 # nvcc for softvit's own kernels (CMake's check_language(CUDA) looks on the PATH).
 [ -x /usr/local/cuda/bin/nvcc ] && export PATH=/usr/local/cuda/bin:$PATH
-export PKG_CONFIG_PATH=/tmp/libzip/lib/pkgconfig:/tmp/libzip/lib64/pkgconfig:/tmp/libarchive/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+export PKG_CONFIG_PATH=/tmp/libzip/lib/pkgconfig:/tmp/libzip/lib64/pkgconfig:/tmp/libarchive/lib/pkgconfig:/tmp/libarchive/lib64/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 BUILD_DIR=${BUILD_DIR:-build-gpu}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTORCH_CUDA_ARCH_LIST=9.0 -DCMAKE_CUDA_ARCHITECTURES=90 \
