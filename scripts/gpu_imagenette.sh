@@ -95,7 +95,9 @@ collect() {
     cp "$dir"/summary.csv "$dir"/config.yaml "$dir"/train.log "$OUT/$name/" 2>/dev/null
     gzip -c "$dir"/metrics.jsonl >"$OUT/$name/metrics.jsonl.gz" 2>/dev/null
   done
-  tar czf "$OUT/runs.tar.gz" -C "$OUT" --exclude runs.tar.gz . && find "$OUT" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
+  # Runs still going change their files while tar reads them: what was read is kept.
+  tar czf "$OUT/runs.tar.gz" -C "$OUT" --exclude runs.tar.gz --warning=no-file-changed . || true
+  find "$OUT" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
   echo "collected $(ls "$runs_dir" | grep -vc '\.out$') runs into $OUT/runs.tar.gz"
 }
 
