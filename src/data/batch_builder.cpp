@@ -88,6 +88,8 @@ void BatchBuilder::assemble(PreparedBatch& out, const std::vector<cv::Mat>& imag
       }
     }
     out.labels = labels.pin_memory();
+    out.erase_noise = pack_erase_noise(erase, /*pinned=*/true);
+    for (auto& box : erase) box.noise = torch::Tensor();  // packed: the boxes keep their places only
   } else {
     out.images = torch::empty({n, c, h, w}, torch::kFloat32);
     float* dst = out.images.data_ptr<float>();
@@ -115,7 +117,7 @@ Batch BatchBuilder::finish(PreparedBatch& prepared) const {
                      .sub_(device_mean_)
                      .div_(device_std_);
   batch.labels = prepared.labels.to(device_, /*non_blocking=*/true);
-  apply_erase(batch.images, prepared.erase);
+  apply_erase(batch.images, prepared.erase, prepared.erase_noise.to(device_, /*non_blocking=*/true));
   apply_mix(batch.images, prepared.mix);
   if (mixup_.enabled()) batch.targets = mix_targets(batch.labels, mixup_, prepared.mix);
   batch.names = prepared.names;

@@ -23,6 +23,7 @@ struct PreparedBatch {
   torch::Tensor images;  // CPU: float, normalised by the worker
   torch::Tensor labels, targets;
   std::vector<EraseBox> erase;
+  torch::Tensor erase_noise;  // CUDA: the boxes' noise, packed and pinned (pack_erase_noise)
   MixPlan mix;
   bool finished = false;  // erasing and mixing done (CPU path)
   std::vector<std::string> names;

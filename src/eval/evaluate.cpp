@@ -103,29 +103,43 @@ std::optional<double> macro_auroc(const EvalResult& result) {
 
 EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& device,
                     const EvalOptions& options) {
+  return std::move(evaluate(std::vector<Model*>{&model}, loader, device, options).front());
+}
+
+std::vector<EvalResult> evaluate(const std::vector<Model*>& models, BatchSource& loader,
+                                 const torch::Device& device, const EvalOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  const bool was_training = model.is_training();
-  model.eval();
-  EvalAccumulator acc(model.num_classes());
+  std::vector<bool> was_training;
+  std::vector<EvalAccumulator> accs;
+  for (Model* model : models) {
+    was_training.push_back(model->is_training());
+    model->eval();
+    accs.emplace_back(model->num_classes());
+  }
   std::vector<std::pair<int64_t, int64_t>> sizes;
   {
     torch::NoGradGuard no_grad;
     loader.start_epoch(0);
     while (auto batch = loader.next()) {
       const bool multi_label = batch->labels.dim() == 2;
-      acc.add(
-          predict_logits(model, batch->images.to(device, /*non_blocking=*/true), options.tta, multi_label),
-          batch->labels, batch->names);
+      const auto images = batch->images.to(device, /*non_blocking=*/true);
+      for (size_t m = 0; m < models.size(); ++m)
+        accs[m].add(predict_logits(*models[m], images, options.tta, multi_label), batch->labels,
+                    batch->names);
       const std::pair<int64_t, int64_t> size{batch->images.size(2), batch->images.size(3)};
       if (std::find(sizes.begin(), sizes.end(), size) == sizes.end()) sizes.push_back(size);
       if (options.on_batch) options.on_batch(batch->labels.size(0));
     }
   }
-  model.train(was_training);
-  EvalResult r = acc.result(options);
-  r.input_sizes = sizes;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return r;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<EvalResult> results;
+  for (size_t m = 0; m < models.size(); ++m) {
+    models[m]->train(was_training[m]);
+    results.push_back(accs[m].result(options));
+    results.back().input_sizes = sizes;
+    results.back().seconds = seconds;  // of the shared pass
+  }
+  return results;
 }
 
 }  // namespace softvit

@@ -51,6 +51,11 @@ std::optional<double> macro_auroc(const EvalResult& result);
 EvalResult evaluate(Model& model, BatchSource& loader, const torch::Device& device,
                     const EvalOptions& options = {});
 
+// Several models over one pass of `loader`, so each image is read and decoded once: a result per
+// model, in order (the trainer scores the weights and their EMA this way).
+std::vector<EvalResult> evaluate(const std::vector<Model*>& models, BatchSource& loader,
+                                 const torch::Device& device, const EvalOptions& options = {});
+
 // Accumulates batches of logits; exposed for tests. Labels are int64 class indices (B) or, for a
 // multi-label problem, B x classes of 0/1 (any numeric type); every batch must be of one kind.
 struct EvalAccumulator {

@@ -79,16 +79,21 @@ void write_outputs(LrFindResult& r, const LrFindOptions& o, const std::string& t
   std::vector<double> x(r.lrs.size());
   std::transform(r.lrs.begin(), r.lrs.end(), x.begin(), [](double lr) { return std::log10(lr); });
   std::vector<plot::Series> series;
-  series.push_back({"loss", x, r.losses, cv::Scalar(200, 200, 200), false, 1});
-  series.push_back({"smoothed loss", x, r.smoothed});
+  series.push_back({"loss", x, r.losses, cv::Scalar(200, 200, 200), false, 1, false});
+  series.push_back({"smoothed loss", x, r.smoothed, std::nullopt, false, 2, false});
   // y from the lowest loss up to where the smoothed curve diverged; a vertical mark at the suggestion.
   const double smoothed_low = *std::min_element(r.smoothed.begin(), r.smoothed.end());
   const double low = std::min(smoothed_low, *std::min_element(r.losses.begin(), r.losses.end()));
   const double high =
       std::min(*std::max_element(r.smoothed.begin(), r.smoothed.end()), o.diverge_factor * smoothed_low);
   const double mark = std::log10(r.valley_lr);
-  series.push_back(
-      {cat("suggested (valley) ", fixed(r.valley_lr, 6)), {mark, mark}, {low, high}, std::nullopt, true});
+  series.push_back({cat("suggested (valley) ", fixed(r.valley_lr, 6)),
+                    {mark, mark},
+                    {low, high},
+                    std::nullopt,
+                    true,
+                    2,
+                    false});
   plot::ChartOptions chart;
   chart.title = title;
   chart.x_label = "log10 learning rate";

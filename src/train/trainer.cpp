@@ -423,13 +423,13 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
     EvalOptions options;
     options.tta = parse_test_time_augmentation(config_.eval.tta);
     // Samples left out as unreadable (data.on_error skip) are not scored; the ranks' rows fit
-    // together by their positions (or, split by shards, one part after another). Each evaluation
-    // is gathered before the next one starts its epoch.
-    val = dp_->gather(evaluate(*model_, *val_loader_, device_, options), n, classes,
-                      val_loader_->evaluation_shares());
-    if (ema_)
-      ema_val = dp_->gather(evaluate(ema_->model(), *val_loader_, device_, options), n, classes,
-                            val_loader_->evaluation_shares());
+    // together by their positions (or, split by shards, one part after another). The EMA weights
+    // are scored in the same pass over the split, so its images are decoded once.
+    std::vector<Model*> models = {model_.get()};
+    if (ema_) models.push_back(&ema_->model());
+    auto results = evaluate(models, *val_loader_, device_, options);
+    val = dp_->gather(std::move(results[0]), n, classes, val_loader_->evaluation_shares());
+    if (ema_) ema_val = dp_->gather(std::move(results[1]), n, classes, val_loader_->evaluation_shares());
   }
   EpochSummary summary{
       epoch + 1, train_loss, val.loss, val.top1, lr_, img_s, train_seconds + seconds_since(eval_start)};

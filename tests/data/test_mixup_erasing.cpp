@@ -124,3 +124,30 @@ TEST_CASE("random erasing: boxes inside the image within the area and aspect bou
   CHECK(noise.mean().item<double>() == Approx(0.0).margin(0.05));
   CHECK(noise.std().item<double>() == Approx(1.0).margin(0.05));
 }
+
+TEST_CASE("random erasing: packed noise erases exactly as each box's own noise", "[data][erasing]") {
+  // The CUDA path packs a batch's noise into one buffer (one host-to-device copy); the result must
+  // be the per-box fill, box for box, including boxes of other shapes and samples without a box.
+  ErasingOptions o;
+  o.p = 1.0;
+  Rng rng(11);
+  std::vector<EraseBox> boxes = {plan_erase(o, 3, 24, 32, rng), EraseBox(), plan_erase(o, 3, 24, 32, rng),
+                                 plan_erase(o, 3, 24, 32, rng)};
+  int64_t want = 0;
+  for (const auto& b : boxes) want += b.height > 0 ? b.noise.numel() : 0;
+  const auto packed = pack_erase_noise(boxes, /*pinned=*/false);
+  CHECK(packed.numel() == want);
+
+  auto direct = torch::arange(4 * 3 * 24 * 32, torch::kFloat32).view({4, 3, 24, 32});
+  auto from_packed = direct.clone();
+  apply_erase(direct, boxes);
+  std::vector<EraseBox> places = boxes;
+  for (auto& b : places) b.noise = torch::Tensor();  // the packed path reads only the boxes' places
+  apply_erase(from_packed, places, packed);
+  CHECK(torch::equal(direct, from_packed));
+  CHECK(!torch::equal(direct, torch::arange(4 * 3 * 24 * 32, torch::kFloat32).view({4, 3, 24, 32})));
+
+  CHECK_THROWS_WITH(apply_erase(from_packed, places, packed.slice(0, 0, want - 1)),
+                    Catch::Contains("packed noise is shorter"));
+  CHECK(pack_erase_noise({EraseBox(), EraseBox()}, false).numel() == 0);
+}

@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "core/error.h"
 
@@ -53,6 +54,39 @@ void apply_erase(torch::Tensor& images, const std::vector<EraseBox>& boxes) {
     auto region =
         images[static_cast<int64_t>(i)].slice(1, b.top, b.top + b.height).slice(2, b.left, b.left + b.width);
     region.copy_(b.noise, /*non_blocking=*/true);
+  }
+}
+
+torch::Tensor pack_erase_noise(const std::vector<EraseBox>& boxes, bool pinned) {
+  int64_t total = 0;
+  for (const auto& b : boxes)
+    if (b.height > 0) total += b.noise.numel();
+  auto packed =
+      torch::empty({total}, torch::TensorOptions(torch::kFloat32).pinned_memory(pinned && total > 0));
+  float* dst = packed.data_ptr<float>();
+  for (const auto& b : boxes) {
+    if (b.height == 0) continue;
+    const auto noise = b.noise.contiguous();
+    std::memcpy(dst, noise.data_ptr<float>(), static_cast<size_t>(noise.numel()) * sizeof(float));
+    dst += noise.numel();
+  }
+  return packed;
+}
+
+void apply_erase(torch::Tensor& images, const std::vector<EraseBox>& boxes,
+                 const torch::Tensor& packed_noise) {
+  const int64_t channels = images.size(1);
+  int64_t offset = 0;
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    const EraseBox& b = boxes[i];
+    if (b.height == 0) continue;
+    const int64_t n = channels * b.height * b.width;
+    if (offset + n > packed_noise.numel())
+      throw Error("apply_erase: the packed noise is shorter than the boxes need");
+    auto region =
+        images[static_cast<int64_t>(i)].slice(1, b.top, b.top + b.height).slice(2, b.left, b.left + b.width);
+    region.copy_(packed_noise.slice(0, offset, offset + n).view({channels, b.height, b.width}));
+    offset += n;
   }
 }
 

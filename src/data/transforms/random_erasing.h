@@ -32,4 +32,15 @@ EraseBox plan_erase(const ErasingOptions& options, int channels, int height, int
 // Copies each sample's noise into its box of `images` (float, B x C x H x W, any device).
 void apply_erase(torch::Tensor& images, const std::vector<EraseBox>& boxes);
 
+// Every box's noise, in box order, in one flat float tensor (in pinned memory when `pinned`), so
+// that a batch's erasing costs one host-to-device copy. A copy from pageable memory to a GPU first
+// waits for all the work queued on the stream (CUDA's API synchronisation rules): a copy per box
+// would make the host wait for the previous training step, several times a batch.
+torch::Tensor pack_erase_noise(const std::vector<EraseBox>& boxes, bool pinned);
+
+// apply_erase with the boxes' noise as pack_erase_noise packed it, already on the images' device;
+// the boxes' own noise tensors are not read (they may be released).
+void apply_erase(torch::Tensor& images, const std::vector<EraseBox>& boxes,
+                 const torch::Tensor& packed_noise);
+
 }  // namespace softvit
