@@ -14,7 +14,7 @@
 # `pair` measures the loader's data wait with two runs side by side; `start` launches the runs of a
 # file of lines "NAME CONFIG [--set key=value ...]" (scripts/imagenette_runs.txt) in the background.
 # `wait` returns early when every run has ended; `collect` copies each run's summary.csv,
-# metrics.jsonl, train.log and config.yaml, and a table of last-epoch results, to $OUT.
+# metrics.jsonl, train.log and config.yaml to $OUT (scripts/imagenette_results.py makes the table).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 data=${SOFTVIT_GPU_DATA:-/tmp/softvit-data/imagenette}
