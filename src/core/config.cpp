@@ -85,9 +85,12 @@ void collect(const YAML::Node& root, const std::string& origin, const fs::path& 
       // The error_code form: a name the system refuses (too long, ...) is a ConfigError like a
       // missing file, not a filesystem_error (found by tests/fuzz).
       std::error_code error;
-      if (!fs::is_regular_file(path, error))  // named where it is included: a file may be included from many
+      // Named where it is included: a file may be included from many.
+      if (!fs::is_regular_file(path, error)) {
+        const bool refused = error && error != std::errc::no_such_file_or_directory;
         throw ConfigError(cat(place(origin, file.Mark()), ": included file '", name, "' does not exist (",
-                              path.string(), error ? ": " + error.message() : "", ")"));
+                              path.string(), refused ? ": " + error.message() : "", ")"));
+      }
       collect_file(path, open_files, out);
     }
   }

@@ -115,7 +115,10 @@ TEST_CASE("config: an include the system cannot look up is a ConfigError naming 
   CHECK_THROWS_AS(parse_config("include: " + std::string(5000, 'a') + "\n", "hostile.yaml"), ConfigError);
   CHECK_THROWS_WITH(parse_config("include: " + std::string(5000, 'a') + "\n", "hostile.yaml"),
                     Contains("hostile.yaml:1: included file 'aaaa") && Contains("File name too long"));
-  // and YAML's TypedBadConversion came out of an include list holding a map
+  // A missing file keeps its message.
+  CHECK_THROWS_WITH(parse_config("include: nowhere.yaml\n", "hostile.yaml"),
+                    Catch::Matches(".*included file 'nowhere.yaml' does not exist \\([^:]*nowhere.yaml\\)"));
+  // And YAML's TypedBadConversion came out of an include list holding a map.
   CHECK_THROWS_WITH(parse_config("include: [{a: 1}]\n", "hostile.yaml"),
                     Contains("hostile.yaml:1: include expects file names"));
 }
