@@ -115,9 +115,9 @@ TEST_CASE("config: an include the system cannot look up is a ConfigError naming 
   CHECK_THROWS_AS(parse_config("include: " + std::string(5000, 'a') + "\n", "hostile.yaml"), ConfigError);
   CHECK_THROWS_WITH(parse_config("include: " + std::string(5000, 'a') + "\n", "hostile.yaml"),
                     Contains("hostile.yaml:1: included file 'aaaa") && Contains("File name too long"));
-  // A missing file keeps its message.
+  // A missing file keeps its message, which ends with the path.
   CHECK_THROWS_WITH(parse_config("include: nowhere.yaml\n", "hostile.yaml"),
-                    Catch::Matches(".*included file 'nowhere.yaml' does not exist \\([^:]*nowhere.yaml\\)"));
+                    Contains("included file 'nowhere.yaml' does not exist (") && Contains("nowhere.yaml)"));
   // And YAML's TypedBadConversion came out of an include list holding a map.
   CHECK_THROWS_WITH(parse_config("include: [{a: 1}]\n", "hostile.yaml"),
                     Contains("hostile.yaml:1: include expects file names"));
