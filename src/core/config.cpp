@@ -47,7 +47,9 @@ void collect(const YAML::Node& root, const std::string& origin, const fs::path& 
 void collect_file(const fs::path& path, std::set<std::string>& open_files, std::vector<Setting>& out) {
   std::ifstream in(path);
   if (!in) throw ConfigError(cat("cannot read config file '", path.string(), "'"));
-  const std::string canonical = fs::weakly_canonical(path).string();
+  std::error_code error;
+  std::string canonical = fs::weakly_canonical(path, error).string();
+  if (error) canonical = path.string();
   if (!open_files.insert(canonical).second)
     throw ConfigError(cat("config file '", path.string(), "' includes itself"));
   std::stringstream text;
@@ -76,11 +78,19 @@ void collect(const YAML::Node& root, const std::string& origin, const fs::path& 
     else
       throw ConfigError(cat(place(origin, include.Mark()), ": include expects a file or a list"));
     for (const auto& file : files) {
-      const std::string name = file.as<std::string>();
+      if (!file.IsScalar())  // as<std::string> would throw YAML's own exception, without the place
+        throw ConfigError(cat(place(origin, file.Mark()), ": include expects file names"));
+      const std::string name = file.Scalar();
       const fs::path path = fs::path(name).is_absolute() ? fs::path(name) : base_dir / name;
-      if (!fs::is_regular_file(path))  // named where it is included: a file may be included from many
+      // The error_code form: a name the system refuses (too long, ...) is a ConfigError like a
+      // missing file, not a filesystem_error (found by tests/fuzz).
+      std::error_code error;
+      // Named where it is included: a file may be included from many.
+      if (!fs::is_regular_file(path, error)) {
+        const bool refused = error && error != std::errc::no_such_file_or_directory;
         throw ConfigError(cat(place(origin, file.Mark()), ": included file '", name, "' does not exist (",
-                              path.string(), ")"));
+                              path.string(), refused ? ": " + error.message() : "", ")"));
+      }
       collect_file(path, open_files, out);
     }
   }

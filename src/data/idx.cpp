@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
@@ -10,6 +11,8 @@
 
 namespace softvit {
 namespace {
+
+constexpr size_t kFirstChunk = size_t(1) << 20;
 
 struct GzCloser {
   void operator()(gzFile_s* f) const { gzclose(f); }
@@ -57,13 +60,22 @@ IdxArray read_idx(const std::string& path) {
       throw DataError(cat("'", path, "' is truncated inside its header"));
     const int64_t n = (int64_t(b[0]) << 24) | (int64_t(b[1]) << 16) | (int64_t(b[2]) << 8) | b[3];
     array.shape.push_back(n);
-    total *= static_cast<size_t>(n);
+    if (__builtin_mul_overflow(total, static_cast<size_t>(n), &total))
+      throw DataError(cat("'", path, "' declares a shape too large to address"));
   }
-  array.data.resize(total);
-  const size_t got = read_fully(file.get(), array.data.data(), total, path);
-  if (got != total)
-    throw DataError(
-        cat("'", path, "' is truncated: its header promises ", total, " bytes of data, the file has ", got));
+  // The header's size is only a claim (a gzip file's real size is unknown until it is read): the
+  // buffer grows with the bytes that arrive, at most doubling, so that a header promising 2^40
+  // bytes costs no more memory than the file holds.
+  size_t got = 0;
+  while (got < total) {
+    const size_t want = std::min(total - got, std::max(kFirstChunk, got));
+    array.data.resize(got + want);
+    const size_t chunk = read_fully(file.get(), array.data.data() + got, want, path);
+    got += chunk;
+    if (chunk != want)
+      throw DataError(cat("'", path, "' is truncated: its header promises ", total,
+                          " bytes of data, the file has ", got));
+  }
   return array;
 }
 

@@ -5,20 +5,12 @@
 #include <opencv2/core.hpp>
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "data/jpeg_header.h"
+
 namespace softvit {
-
-struct JpegHeader {
-  int width = 0, height = 0;
-  int components = 0;   // 1 gray, 3 YCbCr, 4 CMYK
-  int orientation = 1;  // EXIF orientation, 1 when absent
-};
-
-// Reads the markers up to the frame header; nullopt when the bytes are not a JPEG.
-std::optional<JpegHeader> read_jpeg_header(const std::vector<uint8_t>& bytes);
 
 // Decodes the pixels inside `box` (stored orientation) to `channels` (1 gray, 3 RGB) uint8.
 // With `at_least` (the size the caller resizes the region to next), libjpeg scales in the DCT

@@ -3,17 +3,10 @@
 // column naming the split. The first row names the columns.
 #pragma once
 #include "core/config.h"
+#include "data/sources/csv_parse.h"
 #include "data/sources/source.h"
 
 namespace softvit {
-
-// Splits CSV text into rows of fields (RFC 4180: quotes, doubled quotes, CRLF; a leading UTF-8
-// byte-order mark is dropped). Each row keeps its 1-based line number for messages.
-struct CsvRow {
-  int line = 0;
-  std::vector<std::string> fields;
-};
-std::vector<CsvRow> parse_csv(const std::string& text);
 
 // Whether the manifest has rows of `split`: its own file ({split} in data.manifest), or rows of
 // that split (data.csv_split_column). A single manifest for every split has no split of its own.

@@ -73,7 +73,10 @@ NpyArray parse_npy(const std::vector<uint8_t>& bytes, const std::string& name) {
   size_t count = 1;
   for (int64_t d : array.shape) {
     if (d < 0) throw DataError(cat(name, ": negative dimension in .npy header"));
-    count *= static_cast<size_t>(d);
+    // A product that wraps around would pass the size check below with a shape that promises far
+    // more elements than the data holds.
+    if (__builtin_mul_overflow(count, static_cast<size_t>(d), &count))
+      throw DataError(cat(name, ": the shape in the .npy header is too large to address: ", header));
   }
   const size_t data_start = header_start + header_len;
   if (bytes.size() - data_start < count)

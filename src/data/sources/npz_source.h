@@ -5,12 +5,9 @@
 
 #include "core/config.h"
 #include "data/sources/source.h"
+#include "data/sources/zip_members.h"
 
 namespace softvit {
-
-// Every member of the archive at `path`, by name without ".npy". Throws DataError naming the
-// file when it is missing, not a zip, or a member cannot be read.
-std::map<std::string, std::vector<uint8_t>> read_zip_members(const std::string& path);
 
 // Whether the archive at `path` holds the arrays of `split` ({split}_images); false when it
 // cannot be opened.
