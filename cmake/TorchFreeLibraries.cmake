@@ -6,6 +6,7 @@ find_package(ZLIB REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)  # WebDataset shards (.tar, .tar.gz)
 
 set(SOFTVIT_WARNINGS -Wall -Wextra -Wpedantic -Wno-unused-parameter)
 
@@ -34,8 +35,11 @@ set(SOFTVIT_PARSER_SOURCES
   ${CMAKE_SOURCE_DIR}/src/data/sources/csv_parse.cpp
   ${CMAKE_SOURCE_DIR}/src/data/sources/npy.cpp
   ${CMAKE_SOURCE_DIR}/src/data/sources/zip_members.cpp
+  ${CMAKE_SOURCE_DIR}/src/data/webdataset/shard_reader.cpp
+  ${CMAKE_SOURCE_DIR}/src/data/webdataset/tar_reader.cpp
   ${CMAKE_SOURCE_DIR}/src/models/safetensors_header.cpp)
 add_library(softvit_parsers STATIC ${SOFTVIT_PARSER_SOURCES})
 target_include_directories(softvit_parsers PUBLIC src)
-target_link_libraries(softvit_parsers PUBLIC softvit_core PRIVATE ZLIB::ZLIB nlohmann_json::nlohmann_json PkgConfig::LIBZIP)
+target_link_libraries(softvit_parsers PUBLIC softvit_core PRIVATE ZLIB::ZLIB nlohmann_json::nlohmann_json PkgConfig::LIBZIP
+                                                                 PkgConfig::LIBARCHIVE)
 target_compile_options(softvit_parsers PRIVATE ${SOFTVIT_WARNINGS})

@@ -15,7 +15,7 @@ FUZZ_JOBS=${FUZZ_JOBS:-$(nproc)}
 log() { echo "[sanitizers] $*" >&2; }
 
 packages=(clang cmake ninja-build ccache libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
-  zlib1g-dev libzip-dev pkg-config catch2)
+  zlib1g-dev libzip-dev libarchive-dev pkg-config catch2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -67,7 +67,7 @@ run_target() {
 }
 export -f run_target
 export BUILD_DIR FUZZ_SECONDS
-targets=(safetensors npy npz idx jpeg_header csv config)
+targets=(safetensors npy npz idx jpeg_header csv config webdataset)
 log "fuzzing ${#targets[*]} targets for ${FUZZ_SECONDS} s each, ${FUZZ_JOBS} at a time"
 printf '%s\n' "${targets[@]}" | xargs -P "$FUZZ_JOBS" -I{} bash -c 'run_target {}'
 log "done in $(($(date +%s) - start)) s"

@@ -228,3 +228,34 @@ write(nz, "not_a_zip", b"PK\x03\x04garbage")
 write(nz, "member_not_npy", npz({"train_images.npy": b"hello"}))
 write(nz, "bad_crc", npz({"a.npy": images}, zipfile.ZIP_STORED).replace(bytes(range(18)), bytes(18)))
 write(nz, "claims_4gb", zip_claiming(b"train_images.npy", images, 0xFFFFFFF0))
+
+
+# --- webdataset: tar shards, plain and gzip, grouped by key
+def tar(members, fmt=None):
+    import tarfile
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=fmt or tarfile.USTAR_FORMAT) as t:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+TINY_JPEG = b"\xff\xd8" + segment(0xC0, b"\x08\0\x01\0\x01\x01\x01\x11\0") + b"\xff\xd9"
+wd = "webdataset"
+shard = tar([("s/000.jpg", TINY_JPEG), ("s/000.cls", b"1"), ("s/001.png", b"\x89PNG\r\n\x1a\n"),
+             ("s/001.json", b'{"label": "fish"}'), ("s/002.seg.png", b"x"), ("s/002.cls", b"2\n")])
+write(wd, "valid_cls_and_json", shard)
+write(wd, "valid_gz", gzip.compress(shard, mtime=0))
+write(wd, "truncated", shard[: len(shard) // 2 + 7])
+write(wd, "truncated_gz", gzip.compress(shard, mtime=0)[:-20])
+write(wd, "zero_length", b"")
+write(wd, "labels_bad", tar([("a.jpg", TINY_JPEG), ("a.cls", b"-4"), ("b.jpg", TINY_JPEG), ("b.cls", b"99999999999999999999"),
+                             ("c.jpg", TINY_JPEG), ("c.json", b'{"label": [1, {"x": null}]}'),
+                             ("d.jpg", TINY_JPEG), ("d.json", b"[" * 5000 + b"]" * 5000),
+                             ("e.jpg", TINY_JPEG), ("e.cls", b"\0\xff1"), ("f.cls", b"0")]))
+write(wd, "no_extension_and_hidden", tar([(".hidden.jpg", b"x"), ("noext", b"y"), ("dir/", b""), ("g.JPG", b"z"), ("g.CLS", b"0")]))
+write(wd, "long_names_gnu", tar([("k" * 300 + ".jpg", TINY_JPEG), ("k" * 300 + ".cls", b"0")], fmt=__import__("tarfile").GNU_FORMAT))
+write(wd, "pax", tar([("p\u00e9.jpg", TINY_JPEG), ("p\u00e9.cls", b"0")], fmt=__import__("tarfile").PAX_FORMAT))
+write(wd, "not_a_tar", b"\x1f\x8b\x08\0\0\0\0\0\0\xff" + b"garbage" * 10)

@@ -15,6 +15,7 @@
 #include "data/sources/csv_parse.h"
 #include "data/sources/npy.h"
 #include "data/sources/zip_members.h"
+#include "data/webdataset/shard_reader.h"
 #include "models/safetensors_header.h"
 
 namespace softvit::fuzz {
@@ -89,12 +90,36 @@ void config(const uint8_t* data, size_t size) {
       [&] { parse_config(std::string(reinterpret_cast<const char*>(data), size), "fuzz.yaml"); });
 }
 
+// A WebDataset shard (.tar or .tar.gz: libarchive tells them apart), read as the loader reads it,
+// labels from .cls members and then from a .json field that may name a class. A sample the reader
+// calls usable must have an image and a label in range.
+void webdataset(const uint8_t* data, size_t size) {
+  const std::string path = memory_file(data, size);
+  for (const char* field : {"", "label"}) {
+    LabelRule rule;
+    rule.json_field = field;
+    rule.class_names = {"cat", "dog", "fish"};
+    rule.classes = 3;
+    expect_ok_or_error([&] {
+      ShardReader reader(path, rule, /*with_images=*/true);
+      ShardSample sample;
+      while (reader.next(sample)) {
+        if (!sample.problem.empty()) continue;
+        if (sample.label < 0 || sample.label >= rule.classes)
+          throw std::logic_error("webdataset: a usable sample's label is out of range");
+        if (sample.image_extension.empty() || !is_image_extension(sample.image_extension))
+          throw std::logic_error("webdataset: a usable sample without an image member");
+      }
+    });
+  }
+}
+
 }  // namespace
 
 const std::vector<Target>& targets() {
   static const std::vector<Target> all = {
       {"safetensors", safetensors}, {"npy", npy}, {"npz", npz},       {"idx", idx},
-      {"jpeg_header", jpeg_header}, {"csv", csv}, {"config", config},
+      {"jpeg_header", jpeg_header}, {"csv", csv}, {"config", config}, {"webdataset", webdataset},
   };
   return all;
 }
