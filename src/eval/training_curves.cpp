@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "data/sources/csv_parse.h"
 #include "eval/line_chart.h"
 #include "eval/plot_canvas.h"
 #include "eval/plots.h"
@@ -35,12 +37,12 @@ std::string score_label(const std::string& score) {
 }  // namespace
 
 TrainingHistory read_training_history(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(cat("cannot read the training summary '", path, "'"));
-  std::string line;
-  if (!std::getline(in, line)) throw DataError(cat("'", path, "' is empty; expected a header line"));
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  const std::vector<std::string> header = split(line, ',');
+  const std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<CsvRow> rows = parse_csv(contents);  // the CSV reader of the csv source
+  if (rows.empty()) throw DataError(cat("'", path, "' is empty; expected a header line"));
+  const std::vector<std::string>& header = rows[0].fields;
   std::map<std::string, size_t> column;
   for (size_t i = 0; i < header.size(); ++i) column[header[i]] = i;
   for (const char* required : {"epoch", "train_loss", "val_loss", "lr"})
@@ -55,10 +57,9 @@ TrainingHistory read_training_history(const std::string& path) {
       h.val_scores.push_back({name, {}});
     }
   const bool has_ema_loss = column.count("ema_val_loss") > 0;
-  for (int line_number = 2; std::getline(in, line); ++line_number) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    const std::vector<std::string> fields = split(line, ',');
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const std::vector<std::string>& fields = rows[r].fields;
+    const int line_number = rows[r].line;
     if (fields.size() != header.size())
       throw DataError(cat("'", path, "' line ", line_number, " has ", fields.size(), " fields, the header ",
                           header.size()));

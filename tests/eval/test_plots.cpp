@@ -158,5 +158,17 @@ TEST_CASE("plots: training curves from a run folder's summary.csv", "[eval][plot
   CHECK_THROWS_WITH(plot_training_curves(dir.path("bad2")), Catch::Contains("line 2"));
   CHECK_THROWS_AS(plot_training_curves(dir.path("none")), DataError);
   refresh_training_curves(dir.path("none"));
+
+  // A summary saved again by a spreadsheet: byte-order mark, CRLF, quoted fields, a blank line.
+  dir.write(
+      "excel/summary.csv",
+      "\xEF\xBB\xBF\"epoch\",train_loss,val_loss,lr\r\n1,\"2.5\",1.5,0.001\r\n\r\n2,2.0,1.25,\"0.0005\"\r\n");
+  const TrainingHistory excel = read_training_history(dir.path("excel/summary.csv"));
+  CHECK(excel.epoch == std::vector<double>{1, 2});
+  CHECK(excel.train_loss == std::vector<double>{2.5, 2.0});
+  CHECK(excel.lr[1] == Approx(0.0005));
+  dir.write("bad3/summary.csv", "epoch,train_loss,val_loss,lr\n1,2,3,4\n\n2,2,3\n");
+  CHECK_THROWS_WITH(read_training_history(dir.path("bad3/summary.csv")),
+                    Catch::Contains("line 4 has 3 fields"));
   CHECK_FALSE(fs::exists(dir.path("none/curves.png")));
 }
