@@ -9,7 +9,6 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "cli/progress.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"

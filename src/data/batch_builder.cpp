@@ -117,7 +117,8 @@ Batch BatchBuilder::finish(PreparedBatch& prepared) const {
                      .sub_(device_mean_)
                      .div_(device_std_);
   batch.labels = prepared.labels.to(device_, /*non_blocking=*/true);
-  apply_erase(batch.images, prepared.erase, prepared.erase_noise.to(device_, /*non_blocking=*/true));
+  if (prepared.erase_noise.numel() > 0)  // no box in this batch: no copy to make
+    apply_erase(batch.images, prepared.erase, prepared.erase_noise.to(device_, /*non_blocking=*/true));
   apply_mix(batch.images, prepared.mix);
   if (mixup_.enabled()) batch.targets = mix_targets(batch.labels, mixup_, prepared.mix);
   batch.names = prepared.names;
