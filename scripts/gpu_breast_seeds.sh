@@ -6,9 +6,8 @@
 # runs/breast_soft_seed*.
 # Usage on the GPU machine, after scripts/gpu_build.sh:
 #   [SEEDS="3 4 5"] [BREAST_CAP=330] [BREAST_GPU=0] bash scripts/gpu_breast_seeds.sh
-set -uo pipefail
-cd "$(dirname "$0")/.."
-B=build-gpu/softvit
+# shellcheck source=scripts/gpu_prelude.sh
+source "$(dirname "$0")/gpu_prelude.sh"
 med=.gpu/data/medmnist
 seeds=${SEEDS:-3 4 5}
 for seed in $seeds; do

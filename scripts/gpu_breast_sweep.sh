@@ -4,12 +4,10 @@
 # validation split by the recipe's metric) is evaluated on val and test. Recipes are compared on
 # the validation figures; the test figures are reported, not used to choose.
 # Usage on the GPU machine, after scripts/gpu_build.sh: bash scripts/gpu_breast_sweep.sh OUTDIR [SECONDS]
-set -uo pipefail
-cd "$(dirname "$0")/.."
-out=${1:-/tmp/breast_sweep}
+# shellcheck source=scripts/gpu_prelude.sh
+source "$(dirname "$0")/gpu_prelude.sh"
+output_folder "${1:-/tmp/breast_sweep}"
 cap=${2:-420}
-mkdir -p "$out"
-B=build-gpu/softvit
 npz=.gpu/data/medmnist/breastmnist.npz
 runs=/dev/shm/breast  # checkpoints rewritten every epoch: memory, not disk
 rm -rf "$runs"

@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
 # One device call: build for Hopper, benchmark softvit and timm in the same run, run the tests.
 # Usage (on the GPU machine, from the repo root, with .gpu carried): bash scripts/gpu_check.sh OUTDIR
-set -uo pipefail
-cd "$(dirname "$0")/.."
-out=${1:-/tmp/gpu_out}
-mkdir -p "$out"
-export OMP_WAIT_POLICY=passive
-start=$(date +%s)
-bash scripts/gpu_build.sh > "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
-echo "build: $(( $(date +%s) - start )) s"
-B=build-gpu/softvit
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader > "$out/gpu.txt"
+# shellcheck source=scripts/gpu_prelude.sh
+source "$(dirname "$0")/gpu_prelude.sh"
+output_folder "${1:-/tmp/gpu_out}"
+quiet_openmp
+build_softvit "$out/build.log" || exit 1
+echo "build: $(elapsed) s"
+gpu_info > "$out/gpu.txt"
 {
   date -u
   cat "$out/gpu.txt"
@@ -28,7 +25,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader > 
   $B bench train --model sfvit_tiny --batch 8 --precision bf16 --device cuda \
      --sweep-res 224,448,896,1344,2048 --steps 20 --json "$out/sweep_sfvit_tiny.json"
 } 2>&1 | tee "$out/bench.txt"
-echo "bench done: $(( $(date +%s) - start )) s"
+echo "bench done: $(elapsed) s"
 # Tests: the Debian Fashion-MNIST path and ../shared/data the tests expect, from .gpu/data.
 mkdir -p /usr/share/datasets ../shared/data
 [ -e /usr/share/datasets/fashion-mnist ] || ln -s "$PWD/.gpu/data/fashion-mnist" /usr/share/datasets/fashion-mnist
@@ -36,4 +33,4 @@ mkdir -p /usr/share/datasets ../shared/data
 timeout "${TEST_TIMEOUT:-200}" ctest --test-dir build-gpu -j16 --timeout 120 > "$out/ctest.log" 2>&1
 echo "ctest exit $?: $(tail -4 "$out/ctest.log" | head -2)"
 grep -E "\*\*\*Failed|Timeout" "$out/ctest.log" | head -20
-echo "total: $(( $(date +%s) - start )) s"
+echo "total: $(elapsed) s"

@@ -3,19 +3,15 @@
 # (operators' input shapes and dtypes) of SOFT-Tiny (batch 128, channels-last) and DeiT-Tiny (batch
 # 256) in softvit and of timm's DeiT-Tiny, compressed.
 # Usage on the GPU machine, with .gpu carried: bash scripts/gpu_diagnose.sh OUTDIR
-set -uo pipefail
-cd "$(dirname "$0")/.."
-out=${1:-/tmp/gpu_diagnose}
-mkdir -p "$out"
-export OMP_WAIT_POLICY=passive
-start=$(date +%s)
-stamp() { echo "== $1: $(( $(date +%s) - start )) s"; }
-bash scripts/gpu_build.sh > "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
+# shellcheck source=scripts/gpu_prelude.sh
+source "$(dirname "$0")/gpu_prelude.sh"
+output_folder "${1:-/tmp/gpu_diagnose}"
+quiet_openmp
+build_softvit "$out/build.log" || exit 1
 stamp build
-B=build-gpu/softvit
 g="--precision bf16 --device cuda --steps 8"
 {
-  date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -1
+  date -u; gpu_info | head -1
   stamp "profiles"
   timeout 60 $B bench train --model soft_tiny --batch 128 $g --channels-last --profile "$out/soft_cl.json" | head -45
   timeout 60 $B bench train --model deit_tiny --batch 256 $g --profile "$out/deit.json" | head -30

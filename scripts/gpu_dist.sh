@@ -5,22 +5,19 @@
 # The machine has no libgloo-dev: once, here, copy gloo's headers into the carried .gpu folder:
 #   mkdir -p .gpu/gloo-include && cp -r /usr/include/gloo .gpu/gloo-include/
 # Usage (on the GPU machine, from the repo root, with .gpu carried): bash scripts/gpu_dist.sh OUTDIR
-set -uo pipefail
-cd "$(dirname "$0")/.."
-out=${1:-/tmp/gpu_dist}
-mkdir -p "$out"
-export OMP_WAIT_POLICY=passive
+# shellcheck source=scripts/gpu_prelude.sh
+source "$(dirname "$0")/gpu_prelude.sh"
+output_folder "${1:-/tmp/gpu_dist}"
+quiet_openmp
 export NCCL_NVLS_ENABLE=0  # NVLink multicast must stay off on these machines
-start=$(date +%s)
 [ -f .gpu/gloo-include/gloo/config.h ] || [ -f /usr/include/gloo/config.h ] ||
   echo "warning: no gloo headers (.gpu/gloo-include/gloo): CPU ranks and the dist tests will fail (see above)"
-bash scripts/gpu_build.sh > "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
-echo "build: $(( $(date +%s) - start )) s"
-B=build-gpu/softvit
+build_softvit "$out/build.log" || exit 1
+echo "build: $(elapsed) s"
 work=$(mktemp -d)
 {
   date -u
-  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  gpu_info
   grep -E "^SOFTVIT_(GLOO|NCCL)_INCLUDE_DIR" build-gpu/CMakeCache.txt
   nvidia-smi topo -m
   for m in deit_tiny soft_tiny; do
@@ -46,7 +43,7 @@ for m in ("deit_tiny", "soft_tiny"):
     print(f"{m:<10} {one['img_s']:>12.1f} {two['img_s']:>12.1f} {ranks:>20} {two['img_s'] / (2 * one['img_s']):>10.1%}")
 PY
 } 2>&1 | tee "$out/dist.txt"
-echo "bench done: $(( $(date +%s) - start )) s"
+echo "bench done: $(elapsed) s"
 
 # A short real training on 2 GPUs: synthetic 28 px images, a small ViT, 3 epochs, through the launcher.
 cat > "$work/smoke.yaml" <<'YAML'
@@ -57,7 +54,7 @@ run: {device: cuda, log_every: 8}
 YAML
 timeout 300 $B launch --nproc-per-node 2 -- train --config "$work/smoke.yaml" --output "$work/smoke" \
   > "$out/smoke_train.log" 2>&1
-echo "2-GPU training: launch exit $? in $(( $(date +%s) - start )) s total" | tee -a "$out/dist.txt"
+echo "2-GPU training: launch exit $? in $(elapsed) s total" | tee -a "$out/dist.txt"
 grep -E "rank 0 of 2|epoch [0-9]+/3 done|finished|error|failed" "$out/smoke_train.log" | head -20 | tee -a "$out/dist.txt"
 cp "$work/smoke/summary.csv" "$out/smoke_summary.csv" 2>/dev/null
 
@@ -65,4 +62,4 @@ cp "$work/smoke/summary.csv" "$out/smoke_summary.csv" 2>/dev/null
 timeout "${TEST_TIMEOUT:-200}" ctest --test-dir build-gpu -R "^dist:" -j4 --timeout 120 > "$out/ctest.log" 2>&1
 echo "ctest -R ^dist: exit $?: $(tail -4 "$out/ctest.log" | head -2)" | tee -a "$out/dist.txt"
 grep -E "\*\*\*Failed|Timeout" "$out/ctest.log" | head -20
-echo "total: $(( $(date +%s) - start )) s"
+echo "total: $(elapsed) s"

@@ -5,16 +5,12 @@
 # fused LayerNorm against ATen's, the fused depthwise conv against cuDNN's), the 1344 px point, a profile. With BREAST=1, BreastMNIST with SOFT from three
 # seeds (each evaluated on test) on GPU 1, or on GPU 0 before the timings.
 # Usage on the GPU machine: [DIST=1] [BREAST=1] [SEEDS="3 4 5"] bash scripts/gpu_final.sh OUTDIR
-set -uo pipefail
-cd "$(dirname "$0")/.."
-out=${1:-/tmp/gpu_out}
-mkdir -p "$out" runs
-export OMP_WAIT_POLICY=passive
-start=$(date +%s)
-stamp() { echo "== $1: $(( $(date +%s) - start )) s"; }
-bash scripts/gpu_build.sh > "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
+# shellcheck source=scripts/gpu_prelude.sh
+source "$(dirname "$0")/gpu_prelude.sh"
+output_folder "${1:-/tmp/gpu_out}" runs
+quiet_openmp
+build_softvit "$out/build.log" || exit 1
 stamp build
-B=build-gpu/softvit
 [ "${DIST:-0}" = 1 ] && { stamp "data-parallel scaling"; TEST_TIMEOUT=30 timeout 170 bash scripts/gpu_dist.sh /tmp/dist_out; echo "gpu_dist exit $?"; } \
   > "$out/dist.txt" 2>&1
 # BreastMNIST seeds (BREAST=1; SEEDS, default 3 4 5): on GPU 1 when there are two, else on GPU 0
@@ -23,7 +19,7 @@ breast_gpu=$([ "$(nvidia-smi -L | wc -l)" -ge 2 ] && echo 1 || echo 0)
 [ "${BREAST:-0}" = 1 ] && BREAST_GPU=$breast_gpu bash scripts/gpu_breast_seeds.sh > "$out/breast.txt" 2>&1 &
 export CUDA_VISIBLE_DEVICES=0
 {
-  date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -1
+  date -u; gpu_info | head -1
   stamp "kernel checks"
   timeout 120 $B check kernels --json "$out/check_kernels.json" > "$out/check_kernels.txt" 2>&1
   # The timed rows (their speed-up column ends in x), failures and the count.

@@ -15,11 +15,10 @@
 # file of lines "NAME CONFIG [--set key=value ...]" (scripts/imagenette_runs.txt) in the background.
 # `wait` returns early when every run has ended; `collect` copies each run's summary.csv,
 # metrics.jsonl, train.log and config.yaml to $OUT (scripts/imagenette_results.py makes the table).
-set -uo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=scripts/gpu_prelude.sh
+source "$(dirname "$0")/gpu_prelude.sh"
 data=${SOFTVIT_GPU_DATA:-/tmp/softvit-data/imagenette}
 runs_dir=${SOFTVIT_GPU_RUNS:-/tmp/softvit-runs}
-B=build-gpu/softvit
 
 split_shards() {  # here, not on the GPU machine
   local src=../shared/data/imagenette
@@ -36,9 +35,9 @@ stage() {  # $1: a carried folder of shards
 
 build() {
   local start=$SECONDS
-  BUILD_TARGET=softvit bash scripts/gpu_build.sh >/tmp/softvit-build.log 2>&1 || { tail -40 /tmp/softvit-build.log; return 1; }
+  build_softvit /tmp/softvit-build.log softvit 40 || return 1
   echo "build: $((SECONDS - start)) s"
-  date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -1
+  date -u; gpu_info | head -1
 }
 
 # Each run in its own process session (setsid), so that it outlives this call; 16 cores are shared

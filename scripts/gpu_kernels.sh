@@ -6,22 +6,19 @@
 # racecheck) on the small check cases.
 # Usage (on the GPU machine, from the repo root, with .gpu carried): bash scripts/gpu_kernels.sh OUTDIR
 # Exit status 0 only when the check, the kernel tests and the sanitizers all pass.
-set -uo pipefail
-cd "$(dirname "$0")/.."
-out=${1:-/tmp/gpu_kernels}
-mkdir -p "$out"
-start=$(date +%s)
-bash scripts/gpu_build.sh > "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
-echo "build: $(( $(date +%s) - start )) s"
-B=build-gpu/softvit
+# shellcheck source=scripts/gpu_prelude.sh
+source "$(dirname "$0")/gpu_prelude.sh"
+output_folder "${1:-/tmp/gpu_kernels}"
+build_softvit "$out/build.log" || exit 1
+echo "build: $(elapsed) s"
 status=0
 {
   date -u
-  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  gpu_info
   $B check kernels --json "$out/check_kernels.json"
 } 2>&1 | tee "$out/check_kernels.txt"
 grep -qE "checks, 0 failed$" "$out/check_kernels.txt" || status=1  # also when the check crashed
-echo "check done: $(( $(date +%s) - start )) s"
+echo "check done: $(elapsed) s"
 build-gpu/tests/softvit_tests "[kernels]" > "$out/tests_kernels.txt" 2>&1 || status=1
 tail -3 "$out/tests_kernels.txt"
 {
@@ -39,5 +36,5 @@ for tool in $tools; do
   echo "compute-sanitizer $tool: exit $rc ($(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$out/sanitizer_$tool.txt" | tail -1))"
   [ $rc -eq 0 ] || [ $rc -eq 124 ] || status=1
 done
-echo "total: $(( $(date +%s) - start )) s, status $status"
+echo "total: $(elapsed) s, status $status"
 exit $status

@@ -3,15 +3,11 @@
 # (Pillow, torchvision) on the same generated JPEGs, then a DeiT-Tiny training run on 224 px JPEGs
 # whose log gives the share of step time spent waiting for the loader (docs/benchmarks.md).
 # Usage on the GPU machine, with .gpu carried: [COPIES=4] bash scripts/gpu_loader.sh OUTDIR [TRAIN_SECONDS]
-set -uo pipefail
-cd "$(dirname "$0")/.."
-out=${1:-/tmp/gpu_loader}
-mkdir -p "$out"
-B=build-gpu/softvit
+# shellcheck source=scripts/gpu_prelude.sh
+source "$(dirname "$0")/gpu_prelude.sh"
+output_folder "${1:-/tmp/gpu_loader}"
 jpg=/tmp/jpegs
-start=$(date +%s)
-stamp() { echo "== $1: $(( $(date +%s) - start )) s"; }
-BUILD_TARGET=softvit bash scripts/gpu_build.sh > "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
+build_softvit "$out/build.log" softvit || exit 1
 stamp build | tee "$out/build.log"
 {
   date -u; nproc

@@ -3,16 +3,13 @@
 # and a DeiT-Tiny step (ours and timm's, GPU 0 quiet) while Fashion-MNIST trains on GPU 1; then the
 # MedMNIST runs side by side on GPU 0; then `softvit eval` of every best.pt on its test split.
 # Usage on the GPU machine: bash scripts/gpu_results.sh OUTDIR [SECONDS_PER_RUN]
-set -uo pipefail
-cd "$(dirname "$0")/.."
-out=${1:-/tmp/gpu_out}
+# shellcheck source=scripts/gpu_prelude.sh
+source "$(dirname "$0")/gpu_prelude.sh"
+output_folder "${1:-/tmp/gpu_out}" runs
 limit=${2:-330}
-mkdir -p "$out" runs
-export OMP_WAIT_POLICY=passive
-start=$(date +%s)
-bash scripts/gpu_build.sh > "$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
-echo "build: $(( $(date +%s) - start )) s"
-B=build-gpu/softvit
+quiet_openmp
+build_softvit "$out/build.log" || exit 1
+echo "build: $(elapsed) s"
 fm=.gpu/data/fashion-mnist
 med=.gpu/data/medmnist
 common=(--set run.device=cuda --set data.workers=3 --set run.threads=2 --set run.log_every=100)
@@ -34,17 +31,17 @@ launch() {
 }
 launch "${runs[0]}"
 {
-  date -u; nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -1
+  date -u; gpu_info | head -1
   echo "== profiles on GPU 0 (GPU 1 trains Fashion-MNIST)"
   export CUDA_VISIBLE_DEVICES=0
   $B bench train --model soft_tiny --batch 128 --precision bf16 --device cuda --steps 30 --profile /tmp/soft.json
   $B bench train --model deit_tiny --batch 256 --precision bf16 --device cuda --steps 30 --profile /tmp/deit.json
   python3 scripts/bench_timm.py --batch 256 --profile 10 2>/dev/null
 } > "$out/profile.txt" 2>&1
-echo "profiles: $(( $(date +%s) - start )) s"
+echo "profiles: $(elapsed) s"
 for r in "${runs[@]:1}"; do launch "$r"; done
 wait
-echo "trainings done: $(( $(date +%s) - start )) s"
+echo "trainings done: $(elapsed) s"
 for r in "${runs[@]}"; do
   set -- $r
   grep -E "done:|stopping|finished|error" "$out/$1.train.log" | tail -2
@@ -66,4 +63,4 @@ cp "$out"/*.train.log runs/ 2>/dev/null
 tar czf "$out/runs.tar.gz" runs/*/summary.csv runs/*/test.json runs/*/curves.png runs/*/config.yaml runs/*/train.log \
   runs/*/metrics.jsonl runs/*/test_*.png runs/*.train.log 2>/dev/null
 rm -f "$out"/*.train.log
-echo "total: $(( $(date +%s) - start )) s"
+echo "total: $(elapsed) s"
