@@ -1,6 +1,6 @@
 // The small ViT the training tests build: vit_mini_patch4_28 (28 px, patch 4) cut down.
 #pragma once
-#include "core/config.h"
+#include "core/config/model_section.h"
 #include "models/registry.h"
 
 namespace softvit::testing {

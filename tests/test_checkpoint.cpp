@@ -1,7 +1,7 @@
 #include <filesystem>
 
 #include "catch.h"
-#include "core/config.h"
+#include "core/config/optim_section.h"
 #include "core/error.h"
 #include "model_test_util.h"
 #include "models/registry.h"

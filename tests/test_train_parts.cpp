@@ -1,6 +1,6 @@
 // Parts of the training recipe, each against its definition.
 #include "catch.h"
-#include "core/config.h"
+#include "core/config/optim_section.h"
 #include "model_test_util.h"
 #include "models/registry.h"
 #include "train/ema.h"

@@ -1,5 +1,5 @@
 #include "catch.h"
-#include "core/config.h"
+#include "core/config/model_section.h"
 #include "core/error.h"
 #include "models/attention/softmax.h"
 #include "models/registry.h"

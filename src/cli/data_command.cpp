@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/sources/make_source.h"
+#include "data/sources/source_registry.h"
 #include "data/validation_split.h"
 #include "data/webdataset/shard_scan.h"
 
@@ -120,8 +121,8 @@ std::vector<std::string> inspect_split(const DataSection& data, const std::strin
   listing.on_error = "skip";  // list every problem instead of stopping at the first
   SplitSummary summary;
   try {
-    summary = data.source == "webdataset" ? summarise_shards(listing, split, model_classes)
-                                          : summarise_source(listing, split, model_classes);
+    summary = source_kind(data.source).streamed ? summarise_shards(listing, split, model_classes)
+                                                : summarise_source(listing, split, model_classes);
   } catch (const DataError& e) {
     out << "split " << split << ": cannot be listed: " << e.what() << "\n";
     ++unreadable;

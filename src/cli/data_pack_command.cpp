@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/sources/make_source.h"
+#include "data/sources/source_registry.h"
 #include "data/webdataset/class_list.h"
 #include "data/webdataset/shard_writer.h"
 #include "log/log.h"
@@ -38,10 +39,9 @@ void add_data_pack_command(CLI::App& data) {
   cmd->callback([args] {
     const RunConfig config = load_config(args->config, args->overrides);
     const DataSection& d = config.data;
-    if (d.source == "webdataset")
-      throw ConfigError(
-          "data pack reads idx, npz, folder, csv or synthetic data; the config's data.source is "
-          "webdataset already");
+    if (source_kind(d.source).streamed)
+      throw ConfigError(cat("data pack writes shards from a random-access source; the config's data.source (",
+                            d.source, ") is read as shards already"));
     if (args->pack.samples_per_shard < 0 || args->pack.max_shard_bytes < 0)
       throw ConfigError("--samples-per-shard and --max-shard-bytes must not be negative");
     std::vector<std::string> splits = args->splits;

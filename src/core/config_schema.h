@@ -19,6 +19,8 @@ struct Option {
   // Sets the field from YAML; `where` ("file:line") is used in error messages.
   std::function<void(RunConfig&, const YAML::Node&, const std::string& where)> set;
   std::function<YAML::Node(const RunConfig&)> get;
+  // "" when the value keeps the declared limit, else what is wrong ("must be at least 1").
+  std::function<std::string(const RunConfig&)> check;
 };
 
 // A field as YAML; floats in their shortest form that reads back exactly (0.003, not
@@ -41,8 +43,8 @@ std::string type_name();
 class Schema {
  public:
   // `access` maps a RunConfig to the field: [](RunConfig& c) -> auto& { return c.model.depth; }
-  template <typename Access>
-  void add(std::string key, Access access, std::string help) {
+  template <typename Access, typename Limit>
+  void add(std::string key, Access access, std::string help, Limit limit) {
     using T = std::remove_reference_t<decltype(access(std::declval<RunConfig&>()))>;
     Option option;
     option.key = key;
@@ -53,6 +55,9 @@ class Schema {
     };
     option.get = [access](const RunConfig& c) {
       return to_node(access(const_cast<RunConfig&>(c)));  // read only
+    };
+    option.check = [access, limit](const RunConfig& c) -> std::string {
+      return limit(access(const_cast<RunConfig&>(c)));  // read only
     };
     options_.push_back(std::move(option));
   }

@@ -2,10 +2,12 @@
 
 #include <opencv2/core/utility.hpp>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/shard_loader.h"
 #include "data/sources/make_source.h"
+#include "data/sources/source_registry.h"
 #include "log/log.h"
 
 namespace softvit {
@@ -278,7 +280,7 @@ LoaderConfig loader_config(const RunConfig& config, bool train, int rank, int wo
 std::unique_ptr<DataLoader> make_loader(const RunConfig& config, const std::string& split, bool train,
                                         int rank, int world_size,
                                         const std::vector<std::string>& model_classes) {
-  if (config.data.source == "webdataset")
+  if (source_kind(config.data.source).streamed)
     return make_shard_loader(config, split, train, rank, world_size, model_classes);
   const DataSection& data = config.data;
   SourcePtr source =

@@ -21,7 +21,6 @@
 #include <mutex>
 #include <thread>
 
-#include "core/config.h"
 #include "data/batch_builder.h"
 #include "data/data_loader.h"
 #include "data/sampler.h"
@@ -31,6 +30,8 @@
 #include "data/transforms/pipeline.h"
 
 namespace softvit {
+
+struct RunConfig;  // core/config.h
 
 struct LoaderConfig {
   int64_t batch_size = 128;

@@ -2,8 +2,10 @@
 
 #include <opencv2/core/utility.hpp>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"
+#include "data/sources/source_registry.h"
 #include "data/webdataset/shard_split.h"
 #include "log/log.h"
 
@@ -321,6 +323,15 @@ std::unique_ptr<DataLoader> make_shard_loader(const RunConfig& config, const std
   o.shuffle_buffer = data.shuffle_buffer;
   return std::make_unique<ShardLoader>(std::move(opened.index), std::move(opened.classes),
                                        std::move(opened.rule), std::move(o));
+}
+
+// WebDataset shards are streamed (make_shard_loader); every split name is looked for in data.shards.
+SourceKind webdataset_source_kind() {
+  SourceKind kind;
+  kind.name = "webdataset";
+  kind.has_split = [](const DataSection&, const std::string&) { return true; };
+  kind.streamed = true;
+  return kind;
 }
 
 }  // namespace softvit

@@ -33,7 +33,6 @@
 #include <mutex>
 #include <thread>
 
-#include "core/config.h"
 #include "data/batch_builder.h"
 #include "data/data_loader.h"
 #include "data/loader.h"
@@ -42,6 +41,8 @@
 #include "data/webdataset/shard_stream.h"
 
 namespace softvit {
+
+struct RunConfig;  // core/config.h
 
 struct ShardLoaderConfig {
   LoaderConfig loader;            // batch size, seed, rank, world size, workers, prefetch, pipeline, device

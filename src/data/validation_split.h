@@ -7,7 +7,7 @@
 #pragma once
 #include <string>
 
-#include "core/config.h"
+#include "core/config/data_section.h"
 
 namespace softvit {
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "core/config.h"
+#include "core/config/dist_section.h"
 #include "data/data_loader.h"
 #include "dist/env.h"
 #include "eval/evaluate.h"

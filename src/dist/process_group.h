@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "core/config/dist_section.h"
 #include "dist/env.h"
 
 namespace softvit::dist {

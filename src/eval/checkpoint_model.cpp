@@ -1,5 +1,6 @@
 #include "eval/checkpoint_model.h"
 
+#include "core/config.h"
 #include "models/registry.h"
 
 namespace softvit {

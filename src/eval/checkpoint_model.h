@@ -3,11 +3,12 @@
 #pragma once
 #include <string>
 
-#include "core/config.h"
 #include "models/model.h"
 #include "train/checkpoint.h"
 
 namespace softvit {
+
+struct RunConfig;  // core/config.h
 
 struct CheckpointModel {
   ModelPtr model;

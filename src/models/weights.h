@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "core/config/model_section.h"
 #include "models/model.h"
 
 namespace softvit {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/config.h"
+#include "core/config/train_section.h"
 
 namespace softvit {
 

@@ -7,6 +7,7 @@
 #include <limits>
 #include <opencv2/imgcodecs.hpp>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/loader.h"

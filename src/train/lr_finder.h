@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
-
 namespace softvit {
+
+struct RunConfig;  // core/config.h
 
 struct LrFindOptions {
   int64_t steps = 200;

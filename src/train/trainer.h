@@ -3,9 +3,9 @@
 #pragma once
 #include <string>
 
-#include "core/config.h"
-
 namespace softvit {
+
+struct RunConfig;  // core/config.h
 
 struct TrainOptions {
   bool resume = false;           // continue from run.output/checkpoints/last.pt

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "catch.h"
-#include "core/config.h"
+#include "core/config/data_section.h"
 #include "test_data.h"
 #include "test_util.h"
 

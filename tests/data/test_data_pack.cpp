@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "data/decode.h"
 #include "data/loader.h"

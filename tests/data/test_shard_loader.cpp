@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "data/loader.h"
 #include "data/shard_loader.h"

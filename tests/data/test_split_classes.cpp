@@ -2,6 +2,7 @@
 // a class (or lists its classes in another order) has its own sorted class list; labelling it by
 // that list would call each later class by the wrong index, silently. (The CSV case is in
 // test_file_sources.cpp, on that file's fixture.)
+#include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/loader.h"

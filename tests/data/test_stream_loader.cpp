@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/loader.h"

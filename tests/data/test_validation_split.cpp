@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/sources/holdout_source.h"

@@ -1,6 +1,6 @@
 // Channels-last models (models/channels_last.h) compute what contiguous ones do.
 #include "catch.h"
-#include "core/config.h"
+#include "core/config/model_section.h"
 #include "models/channels_last.h"
 #include "models/registry.h"
 #include "models/single_thread.h"

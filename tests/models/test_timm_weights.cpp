@@ -12,7 +12,7 @@
 
 #include "catch.h"
 #include "core/atomic_file.h"
-#include "core/config.h"
+#include "core/config/model_section.h"
 #include "models/registry.h"
 #include "models/safetensors.h"
 #include "models/weights.h"

@@ -1,7 +1,7 @@
 // Loading state dicts: strict by default with errors that name each tensor and both shapes,
 // lenient on request, prefixes skipped, dtypes converted, wrappers and renames undone.
 #include "catch.h"
-#include "core/config.h"
+#include "core/config/model_section.h"
 #include "core/error.h"
 #include "models/name_maps.h"
 #include "models/registry.h"

@@ -1,7 +1,7 @@
 // The parts of FusedAdamW a CUDA graph uses (learning rate from tensors, host step bookkeeping,
 // counters rewritten in place), checked on the CPU against its ordinary step().
 #include "catch.h"
-#include "core/config.h"
+#include "core/config/optim_section.h"
 #include "model_test_util.h"
 #include "models/channels_last.h"
 #include "models/registry.h"

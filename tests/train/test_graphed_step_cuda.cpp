@@ -1,7 +1,8 @@
 // On a GPU: the CUDA-graph step replays the eager step. Skipped where no CUDA device is present
 // (it says so through the skip message ctest recognises). Run with: softvit_tests "[cuda]".
 #include "catch.h"
-#include "core/config.h"
+#include "core/config/model_section.h"
+#include "core/config/optim_section.h"
 #include "models/channels_last.h"
 #include "models/registry.h"
 #include "train/graphed_step.h"

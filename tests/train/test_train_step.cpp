@@ -1,7 +1,7 @@
 // The training step object (train/train_step.h, train/graphed_step.h) against the step written out
 // with plain LibTorch calls, and the graphed step's fallbacks (CPU-only; see test_graphed_step_cuda).
 #include "catch.h"
-#include "core/config.h"
+#include "core/config/optim_section.h"
 #include "model_test_util.h"
 #include "models/registry.h"
 #include "models/single_thread.h"

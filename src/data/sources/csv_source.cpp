@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "data/sources/index_classes.h"
+#include "data/sources/source_registry.h"
 
 namespace softvit {
 namespace fs = std::filesystem;
@@ -217,6 +218,17 @@ std::vector<uint8_t> CsvSource::labels(int64_t i) const {
   const size_t width = classes_.size();
   const auto* row = label_matrix_.data() + static_cast<size_t>(i) * width;
   return {row, row + width};
+}
+
+SourceKind csv_source_kind() {
+  SourceKind kind;
+  kind.name = "csv";
+  kind.open = [](const DataSection& data, const std::string& split, int64_t limit) -> SourcePtr {
+    return std::make_shared<CsvSource>(data, split, limit);
+  };
+  kind.has_split = csv_has_split;
+  kind.labels_are_names = true;
+  return kind;
 }
 
 }  // namespace softvit

@@ -2,7 +2,7 @@
 // column (name or index) or, for multi-label data, one 0/1 column per class; optionally a
 // column naming the split. The first row names the columns.
 #pragma once
-#include "core/config.h"
+#include "core/config/data_section.h"
 #include "data/sources/csv_parse.h"
 #include "data/sources/source.h"
 

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "data/sources/source_registry.h"
 #include "log/log.h"
 
 namespace softvit {
@@ -110,6 +111,23 @@ std::string folder_split_dir(const DataSection& data, const std::string& split) 
 SourcePtr make_folder_source(const DataSection& data, const std::string& split, int64_t limit) {
   return std::make_shared<FolderSource>(folder_split_dir(data, split), data.classes, data.on_error == "skip",
                                         limit);
+}
+
+SourceKind folder_source_kind() {
+  SourceKind kind;
+  kind.name = "folder";
+  kind.open = make_folder_source;
+  kind.has_split = [](const DataSection& data, const std::string& split) {
+    return fs::is_directory(folder_split_dir(data, split));
+  };
+  // An evaluation split may lack some of the model's classes (no folder of them).
+  kind.open_with_classes = [](const DataSection& data, const std::string& split,
+                              const std::vector<std::string>& classes, int64_t limit) -> SourcePtr {
+    return std::make_shared<FolderSource>(folder_split_dir(data, split), classes, data.on_error == "skip",
+                                          limit, /*every_class_present=*/false);
+  };
+  kind.labels_are_names = true;
+  return kind;
 }
 
 }  // namespace softvit

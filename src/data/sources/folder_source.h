@@ -2,7 +2,7 @@
 // sorted order (or given: data.classes, or the model's for an evaluation split), which then must
 // name every subfolder; files in sorted order.
 #pragma once
-#include "core/config.h"
+#include "core/config/data_section.h"
 #include "data/sources/source.h"
 
 namespace softvit {

@@ -7,6 +7,7 @@
 #include "data/idx.h"
 #include "data/sources/array_source.h"
 #include "data/sources/index_classes.h"
+#include "data/sources/source_registry.h"
 
 namespace softvit {
 
@@ -45,6 +46,21 @@ SourcePtr make_idx_source(const DataSection& data, const std::string& split, int
   truncate_array(array, limit);
   return std::make_shared<ArraySource>(std::move(array), std::move(classes), labels_path,
                                        data.on_error == "skip");
+}
+
+SourceKind idx_source_kind() {
+  SourceKind kind;
+  kind.name = "idx";
+  kind.open = make_idx_source;
+  kind.has_split = [](const DataSection& data, const std::string& split) {
+    try {
+      find_idx_file(data.root, split, "images");
+      return true;
+    } catch (const DataError&) {
+      return false;
+    }
+  };
+  return kind;
 }
 
 }  // namespace softvit

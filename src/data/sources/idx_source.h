@@ -1,6 +1,6 @@
 // The MNIST family (IDX files, optionally gzip) as an in-memory source.
 #pragma once
-#include "core/config.h"
+#include "core/config/data_section.h"
 #include "data/sources/source.h"
 
 namespace softvit {

@@ -5,13 +5,8 @@
 
 #include "core/error.h"
 #include "core/strings.h"
-#include "data/idx.h"
-#include "data/sources/csv_source.h"
-#include "data/sources/folder_source.h"
 #include "data/sources/holdout_source.h"
-#include "data/sources/idx_source.h"
-#include "data/sources/npz_source.h"
-#include "data/sources/synthetic_source.h"
+#include "data/sources/source_registry.h"
 
 namespace softvit {
 namespace {
@@ -24,35 +19,16 @@ bool is_holdout_part(const DataSection& data, const std::string& split) {
 
 SourcePtr make_source(const DataSection& data, const std::string& split, int64_t limit) {
   if (is_holdout_part(data, split)) return make_source_for_classes(data, split, {}, limit);
-  if (data.source == "idx") return make_idx_source(data, split, limit);
-  if (data.source == "npz") return make_npz_source(data, split, limit);
-  if (data.source == "folder") return make_folder_source(data, split, limit);
-  if (data.source == "csv") return std::make_shared<CsvSource>(data, split, limit);
-  if (data.source == "synthetic") {
-    const int64_t n = limit > 0 ? std::min<int64_t>(limit, data.synthetic_samples) : data.synthetic_samples;
-    return std::make_shared<SyntheticSource>(n, data.synthetic_size, data.synthetic_classes,
-                                             data.channels == 0 ? 3 : data.channels, split);
-  }
-  if (data.source == "webdataset")
-    throw ConfigError(
-        "data.source webdataset is a stream of shards: it is read by the loader (make_loader), "
-        "not as a random-access source");
-  throw ConfigError(cat("unknown data.source '", data.source, "' (known: idx, npz, folder, csv, synthetic)"));
+  const SourceKind& kind = source_kind(data.source);
+  if (kind.streamed)
+    throw ConfigError(cat("data.source ", kind.name,
+                          " is a stream of shards: it is read by the loader (make_loader), not as a "
+                          "random-access source"));
+  return kind.open(data, split, limit);
 }
 
 bool split_exists(const DataSection& data, const std::string& split) {
-  if (data.source == "folder") return std::filesystem::is_directory(folder_split_dir(data, split));
-  if (data.source == "npz") return npz_has_split(data.root, split);
-  if (data.source == "csv") return csv_has_split(data, split);
-  if (data.source == "idx") {
-    try {
-      find_idx_file(data.root, split, "images");
-      return true;
-    } catch (const DataError&) {
-      return false;
-    }
-  }
-  return true;  // synthetic
+  return source_kind(data.source).has_split(data, split);
 }
 
 namespace {
@@ -76,7 +52,7 @@ std::vector<std::string> evaluation_class_order(const DataSection& data, const s
     return names;
   };
   if (!data.classes.empty()) return must_number_n(data.classes, "data.classes");
-  if (data.source != "folder" && data.source != "csv") return model_classes;  // labels are indices
+  if (!source_kind(data.source).labels_are_names) return model_classes;  // labels are indices
   const auto own = make_source(data, split)->classes();
   if (std::all_of(own.begin(), own.end(), is_index)) return model_classes;
   return must_number_n(own, cat("split '", split, "' (its sorted class names)"));
@@ -91,9 +67,8 @@ SourcePtr make_source_for_classes(const DataSection& data, const std::string& sp
                         static_cast<uint64_t>(data.val_seed), split == kHoldOutSplit, limit);
   }
   if (model_classes.empty()) return make_source(data, split, limit);
-  if (data.source == "folder")
-    return std::make_shared<FolderSource>(folder_split_dir(data, split), model_classes,
-                                          data.on_error == "skip", limit, /*every_class_present=*/false);
+  if (const SourceKind& kind = source_kind(data.source); kind.open_with_classes)
+    return kind.open_with_classes(data, split, model_classes, limit);
   DataSection labelled = data;
   labelled.classes = model_classes;  // csv: names map to these indices; arrays: labels checked in range
   return make_source(labelled, split, limit);

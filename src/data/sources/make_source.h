@@ -1,6 +1,6 @@
 // The source data.source names, for one split.
 #pragma once
-#include "core/config.h"
+#include "core/config/data_section.h"
 #include "data/sources/source.h"
 
 namespace softvit {

@@ -10,6 +10,7 @@
 #include "data/sources/array_source.h"
 #include "data/sources/index_classes.h"
 #include "data/sources/npy.h"
+#include "data/sources/source_registry.h"
 #include "data/sources/zip_members.h"
 
 namespace softvit {
@@ -71,6 +72,16 @@ SourcePtr make_npz_source(const DataSection& data, const std::string& split, int
     for (int64_t c = 0; c < width; ++c) classes.push_back(std::to_string(c));
   truncate_array(array, limit);
   return std::make_shared<ArraySource>(std::move(array), std::move(classes), origin, data.on_error == "skip");
+}
+
+SourceKind npz_source_kind() {
+  SourceKind kind;
+  kind.name = "npz";
+  kind.open = make_npz_source;
+  kind.has_split = [](const DataSection& data, const std::string& split) {
+    return npz_has_split(data.root, split);
+  };
+  return kind;
 }
 
 }  // namespace softvit

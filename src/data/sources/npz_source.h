@@ -3,7 +3,7 @@
 #pragma once
 #include <map>
 
-#include "core/config.h"
+#include "core/config/data_section.h"
 #include "data/sources/source.h"
 #include "data/sources/zip_members.h"
 

@@ -5,6 +5,7 @@
 
 #include "core/strings.h"
 #include "data/rng.h"
+#include "data/sources/source_registry.h"
 
 namespace softvit {
 
@@ -33,6 +34,18 @@ RawImage SyntheticSource::load(int64_t i) const {
     }
   }
   return raw;
+}
+
+SourceKind synthetic_source_kind() {
+  SourceKind kind;
+  kind.name = "synthetic";
+  kind.open = [](const DataSection& data, const std::string& split, int64_t limit) -> SourcePtr {
+    const int64_t n = limit > 0 ? std::min<int64_t>(limit, data.synthetic_samples) : data.synthetic_samples;
+    return std::make_shared<SyntheticSource>(n, data.synthetic_size, data.synthetic_classes,
+                                             data.channels == 0 ? 3 : data.channels, split);
+  };
+  kind.has_split = [](const DataSection&, const std::string&) { return true; };  // any split, generated
+  return kind;
 }
 
 }  // namespace softvit

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "core/config/data_section.h"
 #include "data/webdataset/shard_index.h"
 #include "data/webdataset/shard_reader.h"
 

@@ -1,0 +1,16 @@
+// data.*: the dataset, its decoding and transforms, and the loader.
+// Files that read only this section include this header, not core/config.h, so that an option
+// added to another section does not recompile them. The fields come from data_options.inc.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace softvit {
+
+struct DataSection {
+#define SOFTVIT_OPTION(type, name, limit, help, ...) type name = __VA_ARGS__;
+#include "core/config/data_options.inc"
+#undef SOFTVIT_OPTION
+};
+
+}  // namespace softvit

@@ -1,0 +1,16 @@
+// train.*: the training loop: epochs, batches, loss, precision, EMA and guards.
+// Files that read only this section include this header, not core/config.h, so that an option
+// added to another section does not recompile them. The fields come from train_options.inc.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace softvit {
+
+struct TrainSection {
+#define SOFTVIT_OPTION(type, name, limit, help, ...) type name = __VA_ARGS__;
+#include "core/config/train_options.inc"
+#undef SOFTVIT_OPTION
+};
+
+}  // namespace softvit
