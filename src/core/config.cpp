@@ -27,7 +27,7 @@ std::string place(const std::string& origin, const YAML::Mark& mark) {
 void flatten_one(const YAML::Node& name, const YAML::Node& value, const std::string& prefix,
                  const std::string& origin, std::vector<Setting>& out) {
   const std::string key = prefix.empty() ? name.Scalar() : prefix + "." + name.Scalar();
-  if (value.IsMap())
+  if (value.IsMap() && !schema().find(key))  // a map is a section, unless the option takes a map
     for (const auto& item : value) flatten_one(item.first, item.second, key, origin, out);
   else
     out.push_back({key, value, place(origin, name.Mark())});
@@ -246,6 +246,10 @@ void validate(const RunConfig& c) {
   one_of("data.scale_16bit", c.data.scale_16bit, {"full", "minmax"});
   one_of("data.sampler", c.data.sampler, {"random", "balanced", "repeated"});
   one_of("data.on_error", c.data.on_error, {"stop", "skip"});
+  one_of("data.dicom.frames", c.data.dicom.frames, {"first", "error"});
+  if (c.data.dicom.window.mode == "fixed" && !(c.data.dicom.window.width >= 1))
+    fail("data.dicom.window",
+         cat("width must be at least 1 (DICOM's linear window), got ", c.data.dicom.window.width));
   one_of("eval.tta", c.eval.tta, {"none", "hflip"});
   one_of("train.on_collapse", c.train.on_collapse, {"warn", "stop"});
   if (c.data.channels != 0 && c.data.channels != 1 && c.data.channels != 3)

@@ -50,6 +50,18 @@ struct ModelSection {
   bool seqnorm_cls = true;  // seqnorm: the cls token enters the statistics
 };
 
+// data.dicom.window: auto | minmax, or a fixed window {center: C, width: W} (YAML map; [C, W] too).
+struct DicomWindow {
+  std::string mode = "auto";  // auto | minmax | fixed (written as the map)
+  double center = 0;
+  double width = 0;
+};
+
+struct DicomSection {
+  DicomWindow window;
+  std::string frames = "first";  // files of several frames: first | error
+};
+
 struct DataSection {
   std::string source = "idx";  // idx | npz | folder | csv | synthetic | webdataset
   std::string root = "/usr/share/datasets/fashion-mnist";
@@ -85,6 +97,7 @@ struct DataSection {
   int channels = 0;                  // 1 | 3; 0: the source's own (gray for idx/npz gray)
   std::string scale_16bit = "full";  // full | minmax
   bool roi_decode = true;            // JPEG: decode only the random crop's region (libjpeg)
+  DicomSection dicom;                // DICOM files (.dcm): window to 8 bits, frames
   // transforms: lists of "name(key=value, ...)"; empty train list: pad_crop/hflip above
   std::vector<std::string> train_transforms = {};
   std::vector<std::string> eval_transforms = {};

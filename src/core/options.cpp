@@ -85,6 +85,10 @@ Schema build_schema() {
   SOFTVIT_OPTION(data.synthetic_classes, "synthetic: number of classes");
   SOFTVIT_OPTION(data.channels, "channels fed to the model: 1 | 3; 0: the source's own");
   SOFTVIT_OPTION(data.scale_16bit, "16-bit images to 8 bits: full (x/257) | minmax (per image)");
+  SOFTVIT_OPTION(data.dicom.window,
+                 "DICOM to 8 bits: auto (the file's VOI LUT, else its Window Center/Width, else min-max "
+                 "of the rescaled values) | minmax | {center: C, width: W} in rescaled units (CT: HU)");
+  SOFTVIT_OPTION(data.dicom.frames, "DICOM files of several frames: first (use frame 1) | error");
   SOFTVIT_OPTION(data.roi_decode,
                  "JPEG: decode only the region a crop keeps, scaled in the DCT domain to no less than the "
                  "crop's output size (faster); false: decode whole images");
