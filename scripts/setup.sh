@@ -10,6 +10,8 @@
 #     several GB of cuDNN, cuBLAS, NCCL and Triton. SOFTVIT_TORCH=cpu|cuda overrides the choice.
 #   - timm and safetensors in a full (CUDA) environment, for the tests that check softvit against
 #     timm and torch.load (they skip where Python's torch cannot be imported, as in a CPU-only one).
+#   - pydicom and the pylibjpeg plugins in either environment (numpy, no torch), for the DICOM
+#     reference test (pydicom's wheel ships the files it compares).
 # Prints nothing else on stdout but the final "torch prefix" line, so callers can capture it; what
 # it does goes to stderr.
 set -euo pipefail
@@ -32,6 +34,7 @@ debian_packages=(
   build-essential cmake ninja-build ccache pkg-config
   libopencv-dev libyaml-cpp-dev libspdlog-dev libfmt-dev catch2
   libcli11-dev nlohmann-json3-dev libzip-dev libjpeg-dev zlib1g-dev libgloo-dev libarchive-dev
+  libgdcm-dev
   dataset-fashion-mnist python3-venv
 )
 
@@ -79,6 +82,24 @@ install_reference_packages() { # $1: the venv's python
   rm -f "$constraints"
 }
 
+# pydicom 3 and the plugins it decodes compressed pixel data with (JPEG, JPEG-LS, JPEG 2000, RLE),
+# for the DICOM reference test; they need numpy, not torch, so CPU-only environments get them too.
+# Pinned to the venv's torch so that pip never swaps it. Not fatal: without them that test skips.
+install_dicom_reference_packages() { # $1: the venv's python
+  if "$1" -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ('pydicom', 'numpy', 'pylibjpeg', 'libjpeg', 'openjpeg', 'rle')))" 2>/dev/null; then
+    log "pydicom and its pixel-data plugins: present"
+    return
+  fi
+  log "installing pydicom and the pylibjpeg plugins into $SOFTVIT_VENV"
+  local constraints
+  constraints=$(mktemp)
+  echo "torch==$TORCH_VERSION" >"$constraints"
+  "$1" -m pip install --progress-bar off -c "$constraints" pydicom pylibjpeg pylibjpeg-libjpeg \
+    pylibjpeg-openjpeg pylibjpeg-rle >&2 ||
+    log "could not install pydicom and its plugins: the DICOM reference test will be skipped"
+  rm -f "$constraints"
+}
+
 # Installs torch into the venv ($1: its python) as TORCH_VARIANT asks, or completes an install that
 # lacks what this variant needs (a CPU-only venv on a machine that has since gained a toolkit).
 install_torch_into() {
@@ -116,6 +137,7 @@ install_torch() {
     prefix=$(torch_prefix_of "$py")
     [ -n "$prefix" ] || { log "torch $TORCH_VERSION did not install"; exit 1; }
   fi
+  install_dicom_reference_packages "$py"
   echo "$prefix"
 }
 

@@ -12,6 +12,9 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"
+#include "data/decode.h"
+#include "data/dicom/dicom_decode.h"
+#include "data/dicom/dicom_tally.h"
 #include "data/sources/make_source.h"
 #include "data/sources/source_registry.h"
 #include "data/validation_split.h"
@@ -29,6 +32,7 @@ struct SplitSummary {
   int channels = 3;
   std::map<std::pair<int64_t, int64_t>, int64_t> sizes;  // (width, height) -> images read
   std::vector<DataProblem> problems;
+  DicomTally dicom;  // modality, bit depth, photometric interpretation, transfer syntax of DICOM files
 };
 
 void print_summary(const std::string& split, const SplitSummary& s, std::ostream& out, int64_t& unreadable) {
@@ -56,6 +60,7 @@ void print_summary(const std::string& split, const SplitSummary& s, std::ostream
       out << " " << common[k].second << " (" << common[k].first << ")";
     out << "\n";
   }
+  s.dicom.print(out);
   out << "  unreadable: " << s.problems.size() << "\n";
   for (const auto& p : s.problems) out << "    " << p.file << ": " << p.reason << "\n";
   unreadable += static_cast<int64_t>(s.problems.size());
@@ -73,6 +78,7 @@ SplitSummary summarise_source(const DataSection& listing, const std::string& spl
   DecodeOptions decode;
   decode.channels = listing.channels > 0 ? listing.channels : source->native_channels();
   decode.minmax_16bit = listing.scale_16bit == "minmax";
+  decode.dicom = dicom_options(listing);
   summary.channels = decode.channels;
   summary.problems = source->problems();
   Progress progress(cat("data inspect (", split, ")"), source->size(), "images");  // decodes every image
@@ -83,12 +89,19 @@ SplitSummary summarise_source(const DataSection& listing, const std::string& spl
     } else {
       ++summary.per_class[static_cast<size_t>(source->label(i))];
     }
-    const auto decoded = source->read(i, decode);
-    if (!decoded.error.empty()) {
-      summary.problems.push_back({decoded.name, decoded.error});
+    const RawImage raw = source->load(i);  // loaded here rather than by read(): DICOM headers are counted
+    if (!raw.ok()) {
+      summary.problems.push_back({raw.name, raw.name + ": " + raw.error});
       continue;
     }
-    ++summary.sizes[{decoded.image.cols, decoded.image.rows}];
+    summary.dicom.add_if_dicom(raw.encoded, raw.name);
+    try {
+      const cv::Mat image = raw.pixels.empty() ? decode_image(raw.encoded, raw.name, decode)
+                                               : convert_pixels(raw.pixels, decode);
+      ++summary.sizes[{image.cols, image.rows}];
+    } catch (const DataError& e) {
+      summary.problems.push_back({raw.name, e.what()});
+    }
   }
   progress.done();
   return summary;
@@ -101,6 +114,7 @@ SplitSummary summarise_shards(const DataSection& listing, const std::string& spl
   DecodeOptions decode;
   decode.channels = listing.channels > 0 ? listing.channels : 3;
   decode.minmax_16bit = listing.scale_16bit == "minmax";
+  decode.dicom = dicom_options(listing);
   const ImageScan scan = scan_shard_images(shards, decode, listing.workers);
   SplitSummary summary;
   summary.samples = shards.index.total;
@@ -109,6 +123,7 @@ SplitSummary summarise_shards(const DataSection& listing, const std::string& spl
   summary.channels = decode.channels;
   for (const auto& [size, count] : scan.sizes) summary.sizes[{size.first, size.second}] = count;
   summary.problems = shards.index.problems;
+  summary.dicom = scan.dicom;
   summary.problems.insert(summary.problems.end(), scan.unreadable.begin(), scan.unreadable.end());
   return summary;
 }

@@ -27,7 +27,7 @@ std::string place(const std::string& origin, const YAML::Mark& mark) {
 void flatten_one(const YAML::Node& name, const YAML::Node& value, const std::string& prefix,
                  const std::string& origin, std::vector<Setting>& out) {
   const std::string key = prefix.empty() ? name.Scalar() : prefix + "." + name.Scalar();
-  if (value.IsMap())
+  if (value.IsMap() && !schema().find(key))  // a map is a section, unless the option takes a map
     for (const auto& item : value) flatten_one(item.first, item.second, key, origin, out);
   else
     out.push_back({key, value, place(origin, name.Mark())});

@@ -64,6 +64,16 @@ YAML::Node to_node<std::vector<double>>(const std::vector<double>& values) {
   return node;
 }
 
+// data.dicom.window: auto and minmax as themselves, a fixed window as {center: C, width: W}.
+template <>
+YAML::Node to_node<DicomWindow>(const DicomWindow& window) {
+  if (window.mode != "fixed") return YAML::Node(window.mode);
+  YAML::Node node(YAML::NodeType::Map);
+  node["center"] = to_node(window.center);
+  node["width"] = to_node(window.width);
+  return node;
+}
+
 template <>
 std::string type_name<int>() {
   return "int";
@@ -91,6 +101,11 @@ std::string type_name<std::vector<double>>() {
 template <>
 std::string type_name<std::vector<std::string>>() {
   return "list of string";
+}
+
+template <>
+std::string type_name<DicomWindow>() {
+  return "auto | minmax | {center, width}";
 }
 
 template <>
@@ -128,6 +143,29 @@ std::vector<std::string> convert_option<std::vector<std::string>>(const YAML::No
                                                                   const std::string& key,
                                                                   const std::string& where) {
   return sequence<std::string>(node, key, where);
+}
+
+template <>
+DicomWindow convert_option<DicomWindow>(const YAML::Node& node, const std::string& key,
+                                        const std::string& where) {
+  const std::string expected = "auto, minmax, {center: C, width: W} or [C, W]";
+  DicomWindow window;
+  if (node.IsScalar()) {
+    window.mode = node.Scalar();
+    if (window.mode != "auto" && window.mode != "minmax") wrong_type(node, key, where, expected);
+    return window;
+  }
+  window.mode = "fixed";
+  if (node.IsSequence() && node.size() == 2) {
+    window.center = convert_option<double>(node[0], key, where);
+    window.width = convert_option<double>(node[1], key, where);
+    return window;
+  }
+  if (!node.IsMap() || node.size() != 2 || !node["center"] || !node["width"])
+    wrong_type(node, key, where, expected);
+  window.center = convert_option<double>(node["center"], key, where);
+  window.width = convert_option<double>(node["width"], key, where);
+  return window;
 }
 
 const Option* Schema::find(const std::string& key) const {

@@ -33,6 +33,8 @@ template <>
 YAML::Node to_node<double>(const double& value);
 template <>
 YAML::Node to_node<std::vector<double>>(const std::vector<double>& values);
+template <>
+YAML::Node to_node<DicomWindow>(const DicomWindow& window);
 
 // Converts a YAML node to T or throws ConfigError naming key, place and expected type.
 template <typename T>

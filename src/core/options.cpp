@@ -12,7 +12,17 @@ namespace {
 #define SOFTVIT_OPTION(type, name, limit, help, ...)                                          \
   s.add(SOFTVIT_STRINGIFY(SOFTVIT_SECTION) "." #name,                                        \
         [](RunConfig & c) -> auto& { return c.SOFTVIT_SECTION.name; }, help, limit);
+// A nested section's options are expanded from its own file, with SOFTVIT_SECTION set to its path.
+#define SOFTVIT_SUBSECTION(type, name, help)
 // clang-format on
+
+// data.dicom.window: a fixed window needs a width of at least 1 (DICOM's linear window function).
+auto dicom_window() {
+  return [](const DicomWindow& window) -> std::string {
+    if (window.mode != "fixed" || window.width >= 1) return "";
+    return cat("width must be at least 1 (DICOM's linear window), got ", window.width);
+  };
+}
 
 Schema build_schema() {
   using namespace limits;
@@ -25,6 +35,9 @@ Schema build_schema() {
 #undef SOFTVIT_SECTION
 #define SOFTVIT_SECTION data
 #include "core/config/data_options.inc"
+#undef SOFTVIT_SECTION
+#define SOFTVIT_SECTION data.dicom
+#include "core/config/dicom_options.inc"
 #undef SOFTVIT_SECTION
 #define SOFTVIT_SECTION train
 #include "core/config/train_options.inc"
@@ -48,6 +61,7 @@ Schema build_schema() {
 }
 
 #undef SOFTVIT_OPTION
+#undef SOFTVIT_SUBSECTION
 #undef SOFTVIT_STRINGIFY
 #undef SOFTVIT_STRINGIFY_
 

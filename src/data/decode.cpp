@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "data/dicom/dicom_decode.h"
 
 namespace softvit {
 
@@ -31,6 +32,7 @@ cv::Mat convert_pixels(const cv::Mat& pixels, const DecodeOptions& options) {
 cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
                      const DecodeOptions& options) {
   if (bytes.empty()) throw DataError(cat(name, ": empty file"));
+  if (is_dicom(bytes, name)) return decode_dicom(bytes, name, options);
   const int flags = cv::IMREAD_ANYDEPTH | (options.channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
   cv::Mat image;
   try {

@@ -1,6 +1,7 @@
 // Encoded image bytes to uint8 pixels through OpenCV: JPEG, PNG (8 and 16 bit), BMP, TIFF, gray
-// or colour. EXIF orientation is applied for every output (OpenCV applies it unless the flags are
-// IMREAD_UNCHANGED, which is never used here; in OpenCV 4.6 only JPEG carries the tag through).
+// or colour; DICOM through data/dicom (windowed to 8 bits as options.dicom says). EXIF orientation
+// is applied for every output (OpenCV applies it unless the flags are IMREAD_UNCHANGED, which is
+// never used here; in OpenCV 4.6 only JPEG carries the tag through).
 #pragma once
 #include <opencv2/core.hpp>
 

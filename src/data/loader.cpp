@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/strings.h"
+#include "data/dicom/dicom_decode.h"
 #include "data/shard_loader.h"
 #include "data/sources/make_source.h"
 #include "data/sources/source_registry.h"
@@ -255,6 +256,7 @@ LoaderConfig loader_config(const RunConfig& config, bool train, int rank, int wo
   o.prefetch = data.prefetch;
   o.decode.channels = data.channels > 0 ? data.channels : native_channels;
   o.decode.minmax_16bit = data.scale_16bit == "minmax";
+  o.decode.dicom = dicom_options(data);
   o.roi_decode = data.roi_decode;
   o.skip_bad = data.on_error == "skip";
   o.replace_bad = train;  // evaluation leaves a bad sample out rather than score another in its place

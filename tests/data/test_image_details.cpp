@@ -1,5 +1,6 @@
 // Details of real-world files: EXIF orientation next to an XMP segment, a CSV saved by Excel (with
-// a byte-order mark), and DICOM or GIF files in a folder dataset, which are said to be left out.
+// a byte-order mark), GIF files in a folder dataset, which are said to be left out, and DICOM files
+// there, which are read (and listed as unreadable when they are not DICOM after all).
 #include "core/strings.h"
 #include "data/jpeg_region.h"
 #include "data/rng.h"
@@ -78,42 +79,43 @@ TEST_CASE("csv: a manifest saved by Excel (UTF-8 byte-order mark) reads its firs
   CHECK(source->classes() == std::vector<std::string>{"cat"});
 }
 
-TEST_CASE("folder source: DICOM and GIF files are counted and named as left out, not skipped silently",
+TEST_CASE("folder source: GIF files are counted and named as left out; DICOM files are read, not skipped",
           "[data][sources]") {
   TempDir dir;
   const std::string root = dir.path("ds");
   write_bytes(root + "/train/cat/0.png", encode_rgb(cv::Mat(4, 4, CV_8UC3), ".png"));
   write_bytes(root + "/train/dog/0.png", encode_rgb(cv::Mat(4, 4, CV_8UC3), ".png"));
-  for (const char* name : {"cat/b.dcm", "cat/a.DCM", "dog/scan.dcm"})
-    dir.write(cat("ds/train/", name), "DICM");
+  for (const char* name : {"cat/b.dcm", "cat/a.DCM", "dog/scan.dicom"})
+    dir.write(cat("ds/train/", name), "DICM");  // named as DICOM, but not DICOM: unreadable
   dir.write("ds/train/dog/anim.gif", "GIF89a");
+  dir.write("ds/train/dog/later.GIF", "GIF89a");
   dir.write("ds/train/dog/notes.txt", "not an image, and not meant as one: no word about it");
 
   const FolderSource source(root + "/train", {}, /*skip_bad=*/false, 0);
-  CHECK(source.size() == 2);
+  CHECK(source.size() == 5);  // the PNGs and the DICOM files
   const auto& notes = source.unread_notes();
-  REQUIRE(notes.size() == 2);  // one line per reason
-  const std::string all = notes[0] + "\n" + notes[1];
-  CHECK(all.find("3 files left out (DICOM") != std::string::npos);
-  CHECK(all.find(root + "/train/cat/a.DCM") != std::string::npos);  // an example, the first by name
-  CHECK(all.find("1 file left out (GIF") != std::string::npos);
-  CHECK(all.find("anim.gif") != std::string::npos);
-  CHECK(all.find("notes.txt") == std::string::npos);
+  REQUIRE(notes.size() == 1);  // one line per reason
+  CHECK(notes[0].find("2 files left out (GIF") != std::string::npos);
+  CHECK(notes[0].find(root + "/train/dog/anim.gif") != std::string::npos);  // an example, the first by name
+  CHECK(notes[0].find("notes.txt") == std::string::npos);
 
-  // A class folder of DICOM files only says why it has no images.
-  dir.write("ds/val/cat/x.dcm", "DICM");
+  // A class folder of GIF files only says why it has no images.
+  dir.write("ds/val/cat/x.gif", "GIF89a");
   write_bytes(root + "/val/dog/0.png", encode_rgb(cv::Mat(4, 4, CV_8UC3), ".png"));
   CHECK_THROWS_WITH(FolderSource(root + "/val", {}, false, 0),
-                    Catch::Contains("val/cat") && Catch::Contains("DICOM"));
+                    Catch::Contains("val/cat") && Catch::Contains("GIF"));
 
-  // softvit data inspect shows the warning (once for the split) with the example.
+  // softvit data inspect shows the warning (once for the split) with the example, and the three
+  // files that are not DICOM after all as unreadable, each named.
   const std::string config = dir.write("c.yaml", "data: {source: folder, root: " + root +
                                                      ", val_split: train, "
                                                      "test_split: train}\n");
   const auto [status, text] = run_softvit("data inspect --config " + config);
   INFO(text);
   CHECK(status == 0);
-  const auto first = text.find("3 files left out (DICOM");
+  const auto first = text.find("2 files left out (GIF");
   REQUIRE(first != std::string::npos);
-  CHECK(text.find("3 files left out (DICOM", first + 1) == std::string::npos);
+  CHECK(text.find("2 files left out (GIF", first + 1) == std::string::npos);
+  CHECK(text.find("unreadable: 3") != std::string::npos);
+  CHECK(text.find(root + "/train/dog/scan.dicom: ") != std::string::npos);
 }

@@ -5,12 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "core/config/dicom_section.h"
+
 namespace softvit {
 
 struct DataSection {
 #define SOFTVIT_OPTION(type, name, limit, help, ...) type name = __VA_ARGS__;
+#define SOFTVIT_SUBSECTION(type, name, help) type name;
 #include "core/config/data_options.inc"
 #undef SOFTVIT_OPTION
+#undef SOFTVIT_SUBSECTION
 };
 
 }  // namespace softvit

@@ -16,12 +16,11 @@ namespace fs = std::filesystem;
 namespace {
 
 // Image formats people keep in dataset folders that the decoder cannot read: they are left out,
-// but said so rather than skipped silently. nullptr: not such a format.
+// but said so rather than skipped silently. nullptr: not such a format. (DICOM is read: data/dicom;
+// in a build without it, reading a .dcm file is an error that says so.)
 const char* unread_format_reason(const fs::path& file) {
   std::string ext = file.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (ext == ".dcm" || ext == ".dicom")
-    return "DICOM is not read yet: convert to PNG (16-bit keeps the range)";
   if (ext == ".gif") return "GIF is not among the formats OpenCV decodes here: convert to PNG";
   return nullptr;
 }
@@ -75,7 +74,7 @@ FolderSource::FolderSource(const std::string& split_dir, const std::vector<std::
       if (every_class_present)
         report_problem(skip_bad, problems_, dir.string(),
                        unread_here > 0 ? cat("class folder has no image files softvit reads (", unread_here,
-                                             " DICOM or GIF files, which it does not read yet)")
+                                             " GIF files, which it does not read)")
                                        : std::string("class folder is empty or missing (no image files)"));
       continue;
     }

@@ -18,7 +18,7 @@ class FolderSource : public Source {
   const std::vector<std::string>& classes() const override { return classes_; }
   int64_t label(int64_t i) const override { return labels_[static_cast<size_t>(i)]; }
   RawImage load(int64_t i) const override { return load_file(files_[static_cast<size_t>(i)]); }
-  // Files in a format the decoder cannot read (DICOM, GIF), left out: one line per reason with the
+  // Files in a format the decoder cannot read (GIF), left out: one line per reason with the
   // count and an example. They are also logged as a warning, once per split folder.
   const std::vector<std::string>& unread_notes() const { return unread_notes_; }
 

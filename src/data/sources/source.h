@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "data/dicom/dicom_options.h"
+
 namespace softvit {
 
 // One sample's image as the source holds it: either encoded bytes (a file's contents) or
@@ -33,6 +35,7 @@ struct DecodeOptions {
   int channels = 3;           // 1 (gray) or 3 (RGB)
   bool minmax_16bit = false;  // 16-bit images: per-image min-max stretch instead of x/257
   bool dct_scaling = true;    // ROI decoding: also scale in the DCT domain (jpeg_region.h)
+  DicomOptions dicom;         // DICOM files: window and frames (data.dicom)
 };
 
 class Source {
@@ -68,7 +71,8 @@ using SourcePtr = std::shared_ptr<const Source>;
 // A file's bytes as a RawImage (error set when it cannot be read).
 RawImage load_file(const std::string& path);
 
-// True for the file name extensions the folder and csv sources treat as images.
+// True for the file name extensions the folder and csv sources treat as images (DICOM's .dcm and
+// .dicom included, also in a build without DICOM support, where reading one is an error saying so).
 bool is_image_file(const std::string& path);
 
 // Bad data found while listing samples: with stop, a DataError naming the file and reason;

@@ -66,7 +66,8 @@ bool split_member_name(const std::string& path, std::string& key, std::string& e
 }
 
 bool is_image_extension(const std::string& extension) {
-  for (const char* known : {"jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "pgm", "ppm", "pbm"})
+  for (const char* known :
+       {"jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "pgm", "ppm", "pbm", "dcm", "dicom"})
     if (extension == known) return true;
   return false;
 }
@@ -115,7 +116,7 @@ bool ShardReader::next(ShardSample& sample) {
     add(sample, extension);
   }
   if (sample.problem.empty() && sample.image_extension.empty())
-    sample.problem = "no image member (jpg, jpeg, png, webp, ...)";
+    sample.problem = "no image member (jpg, jpeg, png, webp, dcm, ...)";
   if (sample.problem.empty() && !has_label_member_)
     sample.problem = rule_.json_field.empty()
                          ? "no .cls member (its label)"

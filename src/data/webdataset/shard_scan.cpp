@@ -19,6 +19,7 @@ ImageScan scan_shard_images(const ShardSplit& split, const DecodeOptions& decode
       options.skip_bad = true;  // the listing has recorded broken samples and shards
       ShardStream stream({shards[i]}, split.rule, options);
       while (auto sample = stream.next()) {
+        per_shard[i].dicom.add_if_dicom(sample->image, sample->name);
         try {
           const cv::Mat image = decode_image(sample->image, sample->name, decode);
           ++per_shard[i].sizes[{image.cols, image.rows}];
@@ -38,6 +39,7 @@ ImageScan scan_shard_images(const ShardSplit& split, const DecodeOptions& decode
   for (const auto& scan : per_shard) {
     for (const auto& [size, count] : scan.sizes) all.sizes[size] += count;
     all.unreadable.insert(all.unreadable.end(), scan.unreadable.begin(), scan.unreadable.end());
+    all.dicom.merge(scan.dicom);
   }
   return all;
 }

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "data/dicom/dicom_tally.h"
 #include "data/sources/source.h"
 #include "data/webdataset/shard_split.h"
 
@@ -13,6 +14,7 @@ namespace softvit {
 struct ImageScan {
   std::map<std::pair<int, int>, int64_t> sizes;  // (width, height) -> images
   std::vector<DataProblem> unreadable;           // in shard order
+  DicomTally dicom;                              // the DICOM members' headers
 };
 
 ImageScan scan_shard_images(const ShardSplit& split, const DecodeOptions& decode, int threads);

@@ -40,7 +40,11 @@ std::optional<StreamSample> ShardStream::read() {
     }
     ++taken_;
     ++pass_samples_;
-    return StreamSample{sample_name(shard, sample.key), std::move(sample.image), sample.label};
+    // A DICOM member keeps its extension in the name: the decoder also knows a file without the
+    // DICM preamble by it.
+    const bool dicom = sample.image_extension == "dcm" || sample.image_extension == "dicom";
+    return StreamSample{sample_name(shard, sample.key) + (dicom ? "." + sample.image_extension : ""),
+                        std::move(sample.image), sample.label};
   }
 }
 

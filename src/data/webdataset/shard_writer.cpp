@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "data/dicom/dicom_syntax.h"
 #include "data/webdataset/tar_writer.h"
 #include "log/log.h"
 
@@ -33,7 +34,8 @@ std::string shard_suffix(const PackOptions& options) { return options.gzip ? ".t
 std::string image_member(const RawImage& raw, std::vector<uint8_t>& bytes, std::string& extension) {
   if (raw.pixels.empty()) {
     extension = encoded_image_extension(raw.encoded);
-    if (extension.empty()) return "its bytes are not a jpg, png, webp, bmp, tif or pnm image";
+    if (extension.empty() && has_dicom_extension(raw.name)) extension = "dcm";  // DICOM without preamble
+    if (extension.empty()) return "its bytes are not a jpg, png, webp, bmp, tif, pnm or DICOM image";
     bytes = raw.encoded;
     return "";
   }
@@ -62,6 +64,7 @@ std::string encoded_image_extension(const std::vector<uint8_t>& b) {
   const auto starts = [&b](const char* magic, size_t n, size_t at = 0) {
     return b.size() >= at + n && std::memcmp(b.data() + at, magic, n) == 0;
   };
+  if (starts("DICM", 4, 128)) return "dcm";
   if (starts("\xFF\xD8\xFF", 3)) return "jpg";
   if (starts("\x89PNG\r\n\x1a\n", 8)) return "png";
   if (starts("RIFF", 4) && starts("WEBP", 4, 8)) return "webp";
