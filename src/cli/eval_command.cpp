@@ -9,11 +9,15 @@
 // What is scored is never inherited from the run: the whole split (data.limit_eval only with --set
 // here), with the training normalisation (data.mean/std only with --set here); unreadable images
 // are left out and listed (data.on_error skip) or stop the evaluation, never replaced.
+// --explain N [--explain-method gradcam|rollout] [--class NAME|INDEX]: heat maps of up to N images
+// per class and group (eval/explain/selection.h) into D/explain/ and D/explain.png (or F_explain/,
+// F_explain.png), computed after scoring in a pass of their own that changes no reported number.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <tuple>
 
 #include "cli/commands.h"
@@ -28,6 +32,8 @@
 #include "eval/eval_outputs.h"
 #include "eval/evaluate.h"
 #include "eval/evaluation_record.h"
+#include "eval/explain/explain_pass.h"
+#include "eval/explain/targets.h"
 #include "eval/positive_class.h"
 #include "log/log.h"
 #include "models/registry.h"
@@ -115,12 +121,52 @@ std::string summary_line(const std::string& model, const std::string& split, con
              ", balanced accuracy ", optional(m.balanced_accuracy), ", ECE ", fixed(m.calibration.ece, 4));
 }
 
+struct ExplainArgs {
+  int64_t per_group = 0;
+  std::string method = "gradcam", explained_class;
+};
+
+// The explanation pass, after everything reported has been computed and written: a second loader
+// like the scoring one (same split, order and eval transforms) reads the chosen images again.
+void explain_evaluation(Model& model, const RunConfig& config, const std::string& split,
+                        const std::vector<std::string>& class_order, const torch::Device& device,
+                        const EvalResult& result, const std::vector<std::string>& classes,
+                        const ExplainArgs& explain, const std::string& output, bool output_is_folder) {
+  const ExplainMethod method = parse_explain_method(explain.method);
+  std::optional<int64_t> forced;
+  if (!explain.explained_class.empty()) forced = explained_class_index(explain.explained_class, classes);
+  if (forced && method == ExplainMethod::rollout)
+    log::warn("--class does not change an attention rollout map, which is the same for every class");
+  const std::vector<ExplainTarget> targets = evaluation_targets(result, classes, explain.per_group, forced);
+  ExplainSettings settings;
+  settings.method = method;
+  settings.classes = classes;
+  settings.mean = config.data.mean;
+  settings.std = config.data.std;
+  std::tie(settings.folder, settings.sheet) = explain_paths(output, output_is_folder);
+  settings.subject = cat(model.name(), " on ", split);
+  auto loader = make_loader(config, split, false, 0, 1, class_order);
+  if (config.eval.tta != "none")
+    log::warn(cat("explanations show the single view; the probabilities in them are the scored ones (tta ",
+                  config.eval.tta, ")"));
+  const ExplainReport report = write_explanations(model, *loader, device, targets, settings);
+  log::info(cat(
+      "explanations (", explain_method_name(method), " on ", report.layer, "): ", targets.size(),
+      " images (up to ", explain.per_group, " per class in each of correct, wrong, uncertain), ",
+      forced ? cat("class '", classes[static_cast<size_t>(*forced)], "'") : std::string("predicted class"),
+      "; written to ", settings.folder, "/ and ", settings.sheet));
+  if (report.flat_maps > 0)
+    log::warn(cat("explanations: ", report.flat_maps, " of ", targets.size(),
+                  " maps show no positive evidence (all zero)"));
+}
+
 }  // namespace
 
 void add_eval_command(CLI::App& app) {
   struct Args {
     std::string checkpoint, config, split, output, output_dir, weights = "auto";
     std::vector<std::string> overrides;
+    ExplainArgs explain;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");
@@ -139,6 +185,14 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--output-dir", args->output_dir,
                   "write metrics.json, predictions.csv, confusion_matrix.png and roc_curves.png here")
       ->excludes(output);
+  cmd->add_option("--explain", args->explain.per_group,
+                  "write heat maps of up to N images per class in each group: most confident correct, most "
+                  "confident wrong, most uncertain (needs --output or --output-dir)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--explain-method", args->explain.method, "gradcam (any model) | rollout (softmax ViTs)")
+      ->check(CLI::IsMember({"gradcam", "rollout"}));
+  cmd->add_option("--class", args->explain.explained_class,
+                  "explain this class (a name or index) instead of each image's predicted class");
   cmd->footer(
       "Without --output or --output-dir the metrics JSON goes to stdout and no files are written.\n"
       "Metric options and defaults (change with --set key=value): eval.threshold=0.5 eval.positive_class=1 "
@@ -146,6 +200,10 @@ void add_eval_command(CLI::App& app) {
       "The whole split is scored with the training normalisation: the run's data.limit_eval, and\n"
       "data.mean/std of --config, apply only when given here with --set.");
   cmd->callback([args] {
+    if (args->explain.per_group > 0 && args->output.empty() && args->output_dir.empty())
+      throw ConfigError("--explain writes images: give --output or --output-dir");
+    if (args->explain.per_group == 0 && !args->explain.explained_class.empty())
+      throw ConfigError("--class chooses the class that --explain shows; give --explain N");
     const CheckpointInfo info = read_checkpoint_info(args->checkpoint);
     // The model, and how the run ranked its checkpoints, are the checkpoint's; --config gives the
     // data to evaluate on and the eval options. --set applies to both.
@@ -165,6 +223,8 @@ void add_eval_command(CLI::App& app) {
     const std::vector<std::string> class_order = evaluation_class_order(config.data, split, info.classes);
     auto loader = make_loader(config, split, false, 0, 1, class_order);
     const std::vector<std::string>& class_names = loader->classes();
+    if (args->explain.per_group > 0 && !args->explain.explained_class.empty())
+      explained_class_index(args->explain.explained_class, class_names);  // a wrong name stops it here
 
     const CheckpointModel loaded =
         load_checkpoint_model(args->checkpoint, info, config, loader->channels(), args->weights);
@@ -208,6 +268,10 @@ void add_eval_command(CLI::App& app) {
     const EvalOutputPaths paths = eval_output_paths(args->output, args->output_dir);
     write_eval_outputs(paths, out, r, class_names);
     std::cout << "metrics: " << paths.json << "\n";
+    if (args->explain.per_group > 0)
+      explain_evaluation(*model, config, split, class_order, device, r, class_names, args->explain,
+                         args->output_dir.empty() ? args->output : args->output_dir,
+                         !args->output_dir.empty());
   });
 }
 

@@ -6,9 +6,12 @@
 // decision threshold is either given or chosen on the run's validation split for an operating
 // point of eval.positive_class, and written in the CSV's header with how it was chosen.
 // Unreadable images stop the run (data.on_error stop) or are left out and listed (skip).
+// --explain [--explain-method gradcam|rollout] [--class NAME|INDEX] [--explain-max N]: heat maps of
+// the first N images (100) into <csv stem>_explain/ and <csv stem>_explain.png, after predicting.
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <tuple>
 
 #include "cli/commands.h"
@@ -21,6 +24,8 @@
 #include "data/validation_split.h"
 #include "eval/checkpoint_model.h"
 #include "eval/evaluate.h"
+#include "eval/explain/explain_pass.h"
+#include "eval/explain/targets.h"
 #include "eval/metrics_threshold.h"
 #include "eval/positive_class.h"
 #include "eval/predict.h"
@@ -36,6 +41,9 @@ struct Args {
   std::vector<std::string> inputs, overrides;
   double threshold = -1;
   int batch_size = 0, top_k = 5;
+  bool explain = false;
+  std::string explain_method = "gradcam", explained_class;
+  int64_t explain_max = 100;
 };
 
 std::string number_text(double v) {
@@ -89,6 +97,37 @@ std::pair<double, std::string> threshold_on_validation(Model& model, const RunCo
               shown(there.sensitivity), ", specificity ", shown(there.specificity))};
 }
 
+// The explanation pass after predicting: a second loader over the same images reads them again.
+void explain_predictions(Model& model, const RunConfig& config, const SourcePtr& source,
+                         const torch::Device& device, const PredictionTable& table, const Decision& decision,
+                         const std::vector<std::string>& classes, const Args& args) {
+  const ExplainMethod method = parse_explain_method(args.explain_method);
+  std::optional<int64_t> forced;
+  if (!args.explained_class.empty()) forced = explained_class_index(args.explained_class, classes);
+  if (forced && method == ExplainMethod::rollout)
+    log::warn("--class does not change an attention rollout map, which is the same for every class");
+  const auto targets = prediction_targets(table, decision, args.explain_max, forced);
+  ExplainSettings settings;
+  settings.method = method;
+  settings.classes = classes;
+  settings.mean = config.data.mean;
+  settings.std = config.data.std;
+  std::tie(settings.folder, settings.sheet) = explain_paths(args.output, false);
+  settings.subject = cat(model.name(), ", predict");
+  auto loader = make_loader(config, source, false);
+  const ExplainReport report = write_explanations(model, *loader, device, targets, settings);
+  log::info(
+      cat("explanations (", explain_method_name(method), " on ", report.layer, "): ", targets.size(), " of ",
+          table.probabilities.rows, " images, ",
+          forced ? cat("class '", classes[static_cast<size_t>(*forced)], "'") : std::string("decided class"),
+          "; written to ", settings.folder, "/ and ", settings.sheet));
+  if (targets.size() < static_cast<size_t>(table.probabilities.rows))
+    log::warn(cat("explanations: only the first ", targets.size(), " images explained (--explain-max)"));
+  if (report.flat_maps > 0)
+    log::warn(cat("explanations: ", report.flat_maps, " of ", targets.size(),
+                  " maps show no positive evidence (all zero)"));
+}
+
 }  // namespace
 
 void add_predict_command(CLI::App& app) {
@@ -120,7 +159,17 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--path-column", args->path_column, "the CSV column holding image paths");
   cmd->add_option("--set", args->overrides,
                   "override an option of the run's config: key=value (repeatable), e.g. data.on_error=skip");
+  cmd->add_flag("--explain", args->explain,
+                "also write heat maps of the evidence for each image's decided class (or --class), "
+                "<csv stem>_explain/ and a contact sheet <csv stem>_explain.png");
+  cmd->add_option("--explain-method", args->explain_method, "gradcam (any model) | rollout (softmax ViTs)")
+      ->check(CLI::IsMember({"gradcam", "rollout"}));
+  cmd->add_option("--class", args->explained_class, "with --explain: explain this class (a name or index)");
+  cmd->add_option("--explain-max", args->explain_max, "with --explain: explain at most the first N images")
+      ->check(CLI::PositiveNumber);
   cmd->callback([args] {
+    if (!args->explain && !args->explained_class.empty())
+      throw ConfigError("--class chooses the class that --explain shows; add --explain");
     const CheckpointInfo info = read_checkpoint_info(args->checkpoint);
     RunConfig config = parse_config(info.config_yaml, args->checkpoint + " (saved config)", args->overrides);
     if (!args->device.empty()) config.run.device = args->device;
@@ -132,6 +181,8 @@ void add_predict_command(CLI::App& app) {
     const TestTimeAugmentation tta = parse_test_time_augmentation(config.eval.tta);
     const bool multi_label = config.train.loss == "bce";
     const std::vector<std::string>& classes = info.classes;
+    if (args->explain && !args->explained_class.empty())
+      explained_class_index(args->explained_class, classes);  // a wrong name stops it before predicting
 
     const int64_t channels = trained_channels(info, config);
     const CheckpointModel loaded =
@@ -166,8 +217,8 @@ void add_predict_command(CLI::App& app) {
     }
 
     const auto files = list_input_images(args->inputs, args->path_column);
-    auto loader = make_loader(
-        config, std::make_shared<ImageListSource>(files, classes, static_cast<int>(channels)), false);
+    const SourcePtr source = std::make_shared<ImageListSource>(files, classes, static_cast<int>(channels));
+    auto loader = make_loader(config, source, false);
     const auto total = static_cast<int64_t>(files.size());
     const auto start = std::chrono::steady_clock::now();
     auto last_report = start;
@@ -198,6 +249,8 @@ void add_predict_command(CLI::App& app) {
     }
     write_prediction_csv(args->output, header, table, classes, decision, args->top_k);
     std::cout << "predictions: " << args->output << "\n";
+    if (args->explain)
+      explain_predictions(*loaded.model, config, source, device, table, decision, classes, *args);
   });
 }
 

@@ -124,11 +124,10 @@ SoftPyramid::SoftPyramid(PyramidOptions o) : options(std::move(o)) {
   trunc_normal_(cls_token, 0.02);
 }
 
-torch::Tensor SoftPyramid::forward_features(torch::Tensor images) {
+torch::Tensor SoftPyramid::stage4_tokens(const torch::Tensor& images, int64_t& h, int64_t& w) {
   const int64_t b = images.size(0);
   auto x = images;
   torch::Tensor tokens;
-  int64_t h = 0, w = 0;
   for (int s = 0; s < 4; ++s) {
     x = patch_embed[s]->forward(x);
     h = x.size(2), w = x.size(3);
@@ -144,9 +143,32 @@ torch::Tensor SoftPyramid::forward_features(torch::Tensor images) {
   const auto grid_pos = resize_pos_embed(pos_embed[3].narrow(1, 1, pos_grid[3] * pos_grid[3]), pos_grid[3],
                                          pos_grid[3], h, w, Interpolation::bilinear);
   const auto cls = cls_token.expand({b, -1, -1}) + pos_embed[3].narrow(1, 0, 1);
-  tokens = pos_drop[3]->forward(torch::cat({cls, tokens + grid_pos}, 1));
+  return pos_drop[3]->forward(torch::cat({cls, tokens + grid_pos}, 1));
+}
+
+torch::Tensor SoftPyramid::forward_features(torch::Tensor images) {
+  int64_t h = 0, w = 0;
+  auto tokens = stage4_tokens(images, h, w);
   for (const auto& block : *block4) tokens = block->as<VitBlock>()->forward(tokens, h, w);
   return norm->forward(tokens);
+}
+
+TokenMapForward SoftPyramid::forward_token_map(torch::Tensor images) {
+  TokenMapForward out;
+  torch::Tensor x;
+  const auto depth = static_cast<int64_t>(block4->size());
+  if (depth == 0) throw Error(cat("model '", name(), "' has no stage-4 block to explain"));
+  {
+    torch::NoGradGuard no_grad;  // nothing before the map is differentiated
+    x = stage4_tokens(images, out.grid_h, out.grid_w);
+    for (int64_t i = 0; i + 1 < depth; ++i)
+      x = (*block4)[i]->as<VitBlock>()->forward(x, out.grid_h, out.grid_w);
+  }
+  x = (*block4)[depth - 1]->as<VitBlock>()->forward_tapped(x, out.grid_h, out.grid_w, &out.tokens);
+  out.logits = head->forward(norm->forward(x).select(1, 0));
+  out.extra_tokens = 1;
+  out.layer = cat("block4.", depth - 1, ".norm1 (stage-4 patch tokens into the last attention)");
+  return out;
 }
 
 torch::Tensor SoftPyramid::forward(torch::Tensor images) {

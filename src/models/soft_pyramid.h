@@ -65,6 +65,10 @@ struct SoftPyramid : Model {
   torch::Tensor forward_features(torch::Tensor images);
   std::string name() const override { return options.name; }
   int64_t num_classes() const override { return options.num_classes; }
+  // Stage 4's patch tokens entering its last block's attention (block4.{n-1}.norm1), on stage 4's
+  // grid (1/32 of the input with the release's stem, 1/16 with the small-image stem); as for the
+  // ViT, tokens after the last block carry no gradient to the cls token that the head reads.
+  TokenMapForward forward_token_map(torch::Tensor images) override;
 
   PyramidOptions options;
   std::array<torch::nn::Sequential, 4> patch_embed{nullptr, nullptr, nullptr,
@@ -77,6 +81,10 @@ struct SoftPyramid : Model {
   torch::Tensor cls_token;
   LayerNorm norm{nullptr};
   Linear head{nullptr};
+
+ private:
+  // Stages 1-3 and stage 4's embedding: B x (1 + h*w) x C4 tokens entering block4, on grid h x w.
+  torch::Tensor stage4_tokens(const torch::Tensor& images, int64_t& grid_h, int64_t& grid_w);
 };
 
 }  // namespace softvit

@@ -1,5 +1,8 @@
 #include "models/vit.h"
 
+#include "core/error.h"
+#include "core/strings.h"
+#include "models/attention/softmax.h"
 #include "models/attention_registry.h"
 
 namespace softvit {
@@ -32,6 +35,18 @@ torch::Tensor VitBlock::forward(torch::Tensor x, int64_t grid_h, int64_t grid_w)
   return x + drop_path2->forward(mlp->forward(norm2->forward(x)));
 }
 
+torch::Tensor VitBlock::forward_tapped(torch::Tensor x, int64_t grid_h, int64_t grid_w, torch::Tensor* tap) {
+  *tap = norm1->forward(x).detach().requires_grad_(true);
+  x = x + drop_path1->forward(attn->forward(*tap, grid_h, grid_w));
+  return x + drop_path2->forward(mlp->forward(norm2->forward(x)));
+}
+
+torch::Tensor VitBlock::attention_probabilities(const torch::Tensor& x) {
+  auto* softmax = dynamic_cast<SoftmaxAttention*>(attn.get());
+  if (!softmax) throw Error("attention rollout needs softmax attention in every block");
+  return softmax->probabilities(norm1->forward(x));
+}
+
 VisionTransformer::VisionTransformer(VitOptions o) : options(std::move(o)) {
   const auto& op = options;
   TORCH_CHECK(op.img_size % op.patch_size == 0, "image size ", op.img_size,
@@ -61,15 +76,56 @@ VisionTransformer::VisionTransformer(VitOptions o) : options(std::move(o)) {
   }
 }
 
-torch::Tensor VisionTransformer::forward_features(torch::Tensor images) {
+torch::Tensor VisionTransformer::embed(const torch::Tensor& images, int64_t& h, int64_t& w) {
   auto x = patch_proj->forward(images);  // B x C x h x w
-  const int64_t h = x.size(2), w = x.size(3), grid = options.img_size / options.patch_size;
+  const int64_t grid = options.img_size / options.patch_size;
+  h = x.size(2), w = x.size(3);
   x = x.flatten(2).transpose(1, 2);  // B x hw x C
   auto pos = resize_pos_embed(pos_embed.slice(1, 1), grid, grid, h, w);
   x = torch::cat({cls_token.expand({x.size(0), -1, -1}) + pos_embed.slice(1, 0, 1), x + pos}, 1);
-  x = pos_drop->forward(x);
+  return pos_drop->forward(x);
+}
+
+torch::Tensor VisionTransformer::forward_features(torch::Tensor images) {
+  int64_t h = 0, w = 0;
+  auto x = embed(images, h, w);
   for (const auto& block : *blocks) x = block->as<VitBlock>()->forward(x, h, w);
   return norm->forward(x);
+}
+
+TokenMapForward VisionTransformer::forward_token_map(torch::Tensor images) {
+  TokenMapForward out;
+  torch::Tensor x;
+  const auto depth = static_cast<int64_t>(blocks->size());
+  if (depth == 0) throw Error(cat("model '", name(), "' has no block to explain"));
+  {
+    torch::NoGradGuard no_grad;  // nothing before the map is differentiated
+    x = embed(images, out.grid_h, out.grid_w);
+    for (int64_t i = 0; i + 1 < depth; ++i)
+      x = (*blocks)[i]->as<VitBlock>()->forward(x, out.grid_h, out.grid_w);
+  }
+  x = (*blocks)[depth - 1]->as<VitBlock>()->forward_tapped(x, out.grid_h, out.grid_w, &out.tokens);
+  out.logits = head->forward(head_drop->forward(norm->forward(x).select(1, 0)));
+  out.extra_tokens = 1;
+  out.layer = cat("blocks.", depth - 1, ".norm1 (patch tokens into the last attention)");
+  return out;
+}
+
+AttentionMaps VisionTransformer::attention_probabilities(torch::Tensor images) {
+  torch::NoGradGuard no_grad;
+  AttentionMaps out;
+  auto x = embed(images, out.grid_h, out.grid_w);
+  out.extra_tokens = 1;
+  for (const auto& module : *blocks) {
+    auto* block = module->as<VitBlock>();
+    try {
+      out.layers.push_back(block->attention_probabilities(x));
+    } catch (const Error& e) {
+      throw Error(cat("model '", name(), "' (", options.attention, " attention): ", e.what()));
+    }
+    x = block->forward(x, out.grid_h, out.grid_w);
+  }
+  return out;
 }
 
 torch::Tensor VisionTransformer::forward(torch::Tensor images) {

@@ -40,6 +40,11 @@ struct VitOptions {
 struct VitBlock : torch::nn::Module {
   VitBlock(const VitOptions& options, double drop_path);
   torch::Tensor forward(torch::Tensor x, int64_t grid_h, int64_t grid_w);
+  // The same with the attention's input, norm1(x), cut from what came before and made a leaf that
+  // requires grad (*tap): Grad-CAM's token map (eval/explain).
+  torch::Tensor forward_tapped(torch::Tensor x, int64_t grid_h, int64_t grid_w, torch::Tensor* tap);
+  // Its attention's softmax probabilities for input x; throws Error unless it is softmax attention.
+  torch::Tensor attention_probabilities(const torch::Tensor& x);
 
   LayerNorm norm1{nullptr}, norm2{nullptr};
   AttentionPtr attn;
@@ -54,6 +59,11 @@ struct VisionTransformer : Model {
   torch::Tensor forward_features(torch::Tensor images);
   std::string name() const override { return options.name; }
   int64_t num_classes() const override { return options.num_classes; }
+  // The patch tokens entering the last block's attention (blocks.{depth-1}.norm1): the final norm
+  // works token by token and the head reads the cls token alone, so tokens after the last block
+  // carry no gradient; the last attention is where the patches reach the cls token.
+  TokenMapForward forward_token_map(torch::Tensor images) override;
+  AttentionMaps attention_probabilities(torch::Tensor images) override;
 
   VitOptions options;
   torch::nn::Conv2d patch_proj{nullptr};  // registered as patch_embed.proj
@@ -62,6 +72,10 @@ struct VisionTransformer : Model {
   torch::nn::ModuleList blocks;
   LayerNorm norm{nullptr};
   Linear head{nullptr};
+
+ private:
+  // Patch embedding, cls token and positions: B x (1 + h*w) x C, and the grid h x w.
+  torch::Tensor embed(const torch::Tensor& images, int64_t& grid_h, int64_t& grid_w);
 };
 
 }  // namespace softvit

@@ -40,19 +40,27 @@ SoftmaxAttention::SoftmaxAttention(const AttentionOptions& o) : num_heads(o.num_
   proj_drop = register_module("proj_drop", torch::nn::Dropout(o.proj_drop));
 }
 
-torch::Tensor SoftmaxAttention::forward(const torch::Tensor& x, int64_t, int64_t) {
+std::array<torch::Tensor, 3> SoftmaxAttention::project(const torch::Tensor& x) {
   const auto b = x.size(0), n = x.size(1), c = x.size(2), head_dim = c / num_heads;
-  torch::Tensor qs, ks, vs;  // B x heads x N x head_dim
   if (qkv) {
     // unbind, not indexing: the backward stacks three gradients instead of summing three
     // zero-filled full-size ones.
     auto q_k_v = qkv->forward(x).reshape({b, n, 3, num_heads, head_dim}).permute({2, 0, 3, 1, 4}).unbind(0);
-    qs = q_k_v[0], ks = q_k_v[1], vs = q_k_v[2];
-  } else {
-    qs = q->forward(x).reshape({b, n, num_heads, head_dim}).transpose(1, 2);
-    auto k_v = kv->forward(x).reshape({b, n, 2, num_heads, head_dim}).permute({2, 0, 3, 1, 4}).unbind(0);
-    ks = k_v[0], vs = k_v[1];
+    return {q_k_v[0], q_k_v[1], q_k_v[2]};
   }
+  auto k_v = kv->forward(x).reshape({b, n, 2, num_heads, head_dim}).permute({2, 0, 3, 1, 4}).unbind(0);
+  return {q->forward(x).reshape({b, n, num_heads, head_dim}).transpose(1, 2), k_v[0], k_v[1]};
+}
+
+torch::Tensor SoftmaxAttention::probabilities(const torch::Tensor& x) {
+  const auto [qs, ks, vs] = project(x);
+  const auto scores = torch::matmul(qs, ks.transpose(-2, -1)) / std::sqrt(static_cast<double>(qs.size(-1)));
+  return torch::softmax(scores, -1);
+}
+
+torch::Tensor SoftmaxAttention::forward(const torch::Tensor& x, int64_t, int64_t) {
+  const auto b = x.size(0), n = x.size(1), c = x.size(2), head_dim = c / num_heads;
+  const auto [qs, ks, vs] = project(x);  // B x heads x N x head_dim
   torch::Tensor y;
   if (fused) {
     y = at::scaled_dot_product_attention(qs, ks, vs);

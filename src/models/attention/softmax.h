@@ -4,6 +4,8 @@
 // Parameter names follow timm's vision_transformer.Attention (qkv, proj), or with split_qkv the
 // SOFT release's stage-4 Attention (q, kv, proj).
 #pragma once
+#include <array>
+
 #include "models/attention.h"
 #include "models/attention_registry.h"
 #include "models/linear.h"
@@ -14,11 +16,17 @@ struct SoftmaxAttention : Attention {
   SoftmaxAttention(int64_t dim, int64_t num_heads, bool qkv_bias, double proj_drop);
   explicit SoftmaxAttention(const AttentionOptions& options);
   torch::Tensor forward(const torch::Tensor& x, int64_t grid_h, int64_t grid_w) override;
+  // softmax(Q K^T / sqrt(d_h)), B x heads x N x N: what attention rollout multiplies over blocks.
+  torch::Tensor probabilities(const torch::Tensor& x);
 
   int64_t num_heads;
   bool fused;
   Linear qkv{nullptr}, q{nullptr}, kv{nullptr}, proj{nullptr};  // qkv, or q and kv
   torch::nn::Dropout proj_drop{nullptr};
+
+ private:
+  // Q, K, V, each B x heads x N x head_dim.
+  std::array<torch::Tensor, 3> project(const torch::Tensor& x);
 };
 
 }  // namespace softvit

@@ -1,0 +1,86 @@
+// The explanation tests' data: 32 px grey images of noise (mean 0.5, sd 0.15) with one 6 x 6
+// square at a random place, bright (1.0, class 1) or dark (0.0, class 0). Only the square tells
+// the class, so a heat map that explains the decision must point at it. Normalised by
+// (x - 0.5) / 0.25 like a loader would.
+#pragma once
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "models/model.h"
+
+namespace softvit::testing {
+
+struct Square {
+  int64_t x = 0, y = 0, side = 0;
+};
+
+struct SquareData {
+  torch::Tensor images;  // N x 1 x 32 x 32, normalised
+  torch::Tensor labels;  // N, int64
+  std::vector<Square> squares;
+};
+
+constexpr int64_t kSquareImage = 32, kSquareSide = 6;
+
+inline SquareData square_data(int64_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  torch::manual_seed(static_cast<uint64_t>(seed));
+  SquareData d;
+  auto images = (0.5 + 0.15 * torch::randn({n, 1, kSquareImage, kSquareImage}));
+  d.labels = torch::empty({n}, torch::kLong);
+  std::uniform_int_distribution<int64_t> place(0, kSquareImage - kSquareSide), label(0, 1);
+  for (int64_t i = 0; i < n; ++i) {
+    const Square s{place(rng), place(rng), kSquareSide};
+    const int64_t c = label(rng);
+    images[i].narrow(1, s.y, s.side).narrow(2, s.x, s.side).fill_(c == 1 ? 1.0 : 0.0);
+    d.labels[i] = c;
+    d.squares.push_back(s);
+  }
+  d.images = (images - 0.5) / 0.25;
+  return d;
+}
+
+// Trains `model` with AdamW (lr 1e-3, cosine to 0) on `data`; returns the seconds it took.
+inline double train_on(Model& model, const SquareData& data, int64_t epochs, int64_t batch = 64) {
+  const auto start = std::chrono::steady_clock::now();
+  torch::optim::AdamW optimiser(model.parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(0.05));
+  model.train();
+  const int64_t n = data.images.size(0), steps = epochs * ((n + batch - 1) / batch);
+  int64_t step = 0;
+  for (int64_t e = 0; e < epochs; ++e) {
+    const auto order = torch::randperm(n, torch::kLong);
+    for (int64_t i = 0; i < n; i += batch, ++step) {
+      const auto index = order.narrow(0, i, std::min(batch, n - i));
+      const double lr =
+          1e-3 * 0.5 *
+          (1 + std::cos(std::acos(-1.0) * static_cast<double>(step) / static_cast<double>(steps)));
+      for (auto& group : optimiser.param_groups()) group.options().set_lr(lr);
+      optimiser.zero_grad();
+      const auto loss = torch::nn::functional::cross_entropy(
+          model.forward(data.images.index_select(0, index)), data.labels.index_select(0, index));
+      loss.backward();
+      optimiser.step();
+    }
+  }
+  model.eval();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+inline double accuracy(Model& model, const SquareData& data) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  return model.forward(data.images).argmax(1).eq(data.labels).to(torch::kDouble).mean().item<double>();
+}
+
+// Whether the map's maximum lies inside the square or within `margin` pixels of it.
+inline bool peak_near(const torch::Tensor& map, const Square& s, int64_t margin) {
+  const int64_t at = map.flatten().argmax().item<int64_t>(), y = at / map.size(1), x = at % map.size(1);
+  return x >= s.x - margin && x < s.x + s.side + margin && y >= s.y - margin && y < s.y + s.side + margin;
+}
+
+}  // namespace softvit::testing
