@@ -65,39 +65,38 @@ PY
 # Whether $1 (a python) has the NVIDIA libraries a CUDA build links (cuDNN stands for all of them).
 has_cuda_libraries() { "$1" -c "import importlib.util as u, sys; sys.exit(not u.find_spec('nvidia.cudnn'))" 2>/dev/null; }
 
-# timm and safetensors for the reference tests, pinned to the venv's torch so that pip never swaps it.
+# Python packages some tests compare with, pinned to the venv's torch so that pip never swaps it.
 # Not fatal: without them those tests warn and skip.
-install_reference_packages() { # $1: the venv's python
-  # find_spec looks the modules up without importing them (importing timm takes seconds).
-  if "$1" -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ('timm', 'safetensors')))" 2>/dev/null; then
-    log "timm and safetensors: present"
+#   $1: the venv's python; $2: what they are for; $3: the modules that show they are there (looked
+#   up with find_spec, without importing them: importing timm takes seconds); the rest: packages.
+install_test_packages() {
+  local py=$1 what=$2 modules=$3
+  shift 3
+  # shellcheck disable=SC2086  # $modules: one argument per module
+  if "$py" -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in sys.argv[1:]))" \
+    $modules 2>/dev/null; then
+    log "$what: present"
     return
   fi
-  log "installing timm and safetensors into $SOFTVIT_VENV"
+  log "installing $what into $SOFTVIT_VENV"
   local constraints
   constraints=$(mktemp)
   echo "torch==$TORCH_VERSION" >"$constraints"
-  "$1" -m pip install --progress-bar off -c "$constraints" timm safetensors >&2 ||
-    log "could not install timm and safetensors: the timm reference test will be skipped"
+  "$py" -m pip install --progress-bar off -c "$constraints" "$@" >&2 ||
+    log "could not install $what: the tests that need them will be skipped"
   rm -f "$constraints"
+}
+
+# timm and safetensors for the timm reference tests.
+install_reference_packages() { # $1: the venv's python
+  install_test_packages "$1" "timm and safetensors" "timm safetensors" timm safetensors
 }
 
 # pydicom 3 and the plugins it decodes compressed pixel data with (JPEG, JPEG-LS, JPEG 2000, RLE),
 # for the DICOM reference test; they need numpy, not torch, so CPU-only environments get them too.
-# Pinned to the venv's torch so that pip never swaps it. Not fatal: without them that test skips.
 install_dicom_reference_packages() { # $1: the venv's python
-  if "$1" -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ('pydicom', 'numpy', 'pylibjpeg', 'libjpeg', 'openjpeg', 'rle')))" 2>/dev/null; then
-    log "pydicom and its pixel-data plugins: present"
-    return
-  fi
-  log "installing pydicom and the pylibjpeg plugins into $SOFTVIT_VENV"
-  local constraints
-  constraints=$(mktemp)
-  echo "torch==$TORCH_VERSION" >"$constraints"
-  "$1" -m pip install --progress-bar off -c "$constraints" pydicom pylibjpeg pylibjpeg-libjpeg \
-    pylibjpeg-openjpeg pylibjpeg-rle >&2 ||
-    log "could not install pydicom and its plugins: the DICOM reference test will be skipped"
-  rm -f "$constraints"
+  install_test_packages "$1" "pydicom and its pixel-data plugins" "pydicom numpy pylibjpeg libjpeg openjpeg rle" \
+    pydicom pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg pylibjpeg-rle
 }
 
 # Installs torch into the venv ($1: its python) as TORCH_VARIANT asks, or completes an install that

@@ -303,7 +303,8 @@ TEST_CASE("trainer: a run on WebDataset shards stopped mid-epoch and resumed equ
     RunConfig c = tiny_run(out);
     c.model.img_size = 8;
     c.model.patch_size = 4;
-    c.data = DataSection{};
+    const DataSection defaults;  // a named object: GCC 12 -O3 warns (falsely) on the temporary
+    c.data = defaults;
     c.data.source = "webdataset";
     c.data.root = shards;
     c.data.shards = {"set-{split}-*.tar"};

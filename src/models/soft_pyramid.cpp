@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "models/sync_batch_norm.h"
+#include "models/tapped_blocks.h"
 
 namespace softvit {
 namespace {
@@ -161,10 +162,8 @@ TokenMapForward SoftPyramid::forward_token_map(torch::Tensor images) {
   {
     torch::NoGradGuard no_grad;  // nothing before the map is differentiated
     x = stage4_tokens(images, out.grid_h, out.grid_w);
-    for (int64_t i = 0; i + 1 < depth; ++i)
-      x = (*block4)[i]->as<VitBlock>()->forward(x, out.grid_h, out.grid_w);
   }
-  x = (*block4)[depth - 1]->as<VitBlock>()->forward_tapped(x, out.grid_h, out.grid_w, &out.tokens);
+  x = forward_blocks_tapped(block4, x, out);
   out.logits = head->forward(norm->forward(x).select(1, 0));
   out.extra_tokens = 1;
   out.layer = cat("block4.", depth - 1, ".norm1 (stage-4 patch tokens into the last attention)");

@@ -4,6 +4,7 @@
 #include "core/strings.h"
 #include "models/attention/softmax.h"
 #include "models/attention_registry.h"
+#include "models/tapped_blocks.h"
 
 namespace softvit {
 namespace {
@@ -101,10 +102,8 @@ TokenMapForward VisionTransformer::forward_token_map(torch::Tensor images) {
   {
     torch::NoGradGuard no_grad;  // nothing before the map is differentiated
     x = embed(images, out.grid_h, out.grid_w);
-    for (int64_t i = 0; i + 1 < depth; ++i)
-      x = (*blocks)[i]->as<VitBlock>()->forward(x, out.grid_h, out.grid_w);
   }
-  x = (*blocks)[depth - 1]->as<VitBlock>()->forward_tapped(x, out.grid_h, out.grid_w, &out.tokens);
+  x = forward_blocks_tapped(blocks, x, out);
   out.logits = head->forward(head_drop->forward(norm->forward(x).select(1, 0)));
   out.extra_tokens = 1;
   out.layer = cat("blocks.", depth - 1, ".norm1 (patch tokens into the last attention)");
