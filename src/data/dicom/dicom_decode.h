@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "core/config/data_section.h"
 #include "data/sources/source.h"
 
 namespace softvit {
