@@ -43,6 +43,8 @@ build() {
 # Each run in its own process session (setsid), so that it outlives this call; 16 cores are shared
 # by the runs' loaders.
 start_runs() {  # $1: the runs file
+  local -  # set -f below ends with the function
+  set -f   # a run's --set values may hold [ ] (YAML lists): no pathname expansion
   mkdir -p "$runs_dir"
   local n
   n=$(grep -cv '^\s*\(#\|$\)' "$1")
