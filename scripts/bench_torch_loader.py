@@ -1,8 +1,10 @@
 """The alternative to `softvit bench loader`: PyTorch's DataLoader with Pillow and torchvision doing
 the same work (JPEG decode, RandomResizedCrop 224, horizontal flip, uint8 CHW tensor, batches of
-128), measured in the same device run (docs/benchmarks.md).
+128 in pinned memory), measured in the same device run (docs/benchmarks.md). With --device cuda each
+batch is then copied to the GPU and normalised there, as a training loop does and as softvit's
+whole-loader row does (the same output on both sides); the clock stops after a synchronisation.
 
-    python3 scripts/bench_torch_loader.py DIR [--workers 16] [--batch 128] [--images 8000]
+    python3 scripts/bench_torch_loader.py DIR [--workers 16] [--batch 128] [--images 8000] [--device cuda]
 Prints one JSON line.
 """
 import argparse
@@ -39,7 +41,11 @@ def main():
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--images", type=int, default=8000)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args()
+    device = torch.device(args.device)
+    mean = torch.tensor([0.485, 0.456, 0.406], device=device).view(1, 3, 1, 1) * 255
+    std = torch.tensor([0.229, 0.224, 0.225], device=device).view(1, 3, 1, 1) * 255
     files = sorted(os.path.join(root, f) for root, _, names in os.walk(args.dir) for f in names
                    if f.lower().endswith((".jpg", ".jpeg")))
     loader = DataLoader(Jpegs(files, args.images), batch_size=args.batch, shuffle=True,
@@ -51,9 +57,14 @@ def main():
             if start is None:  # from the first batch on: worker start-up excluded
                 start = time.perf_counter()
                 continue
+            if device.type == "cuda":
+                batch.to(device, non_blocking=True).float().sub_(mean).div_(std)
             images += batch.shape[0]
+        if device.type == "cuda":
+            torch.cuda.synchronize()
         seconds = time.perf_counter() - start
-    print(json.dumps({"pipeline": "torch DataLoader + Pillow + torchvision (decode, RRC 224, hflip, uint8)",
+    print(json.dumps({"pipeline": "torch DataLoader + Pillow + torchvision (decode, RRC 224, hflip, uint8, pinned)"
+                      + (", normalised on the GPU" if device.type == "cuda" else ""),
                       "workers": args.workers, "batch": args.batch, "images": images,
                       "img_s": round(images / seconds, 1), "torch": torch.__version__}))
 

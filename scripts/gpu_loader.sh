@@ -12,8 +12,8 @@ stamp build | tee "$out/build.log"
 {
   date -u; nproc
   stamp "loader: softvit, then the DataLoader"
-  timeout 100 $B bench loader "$jpg/all" --generate 3000 --images 3000 --workers 16 | tail -7
-  timeout 60 python3 scripts/bench_torch_loader.py "$jpg/all" --workers 16 --batch 128 --images 12000
+  timeout 200 $B bench loader "$jpg/all" --generate 3000 --images 12000 --workers 16 --batch 128 --device cuda | tail -7
+  timeout 60 python3 scripts/bench_torch_loader.py "$jpg/all" --workers 16 --batch 128 --images 12000 --device cuda
 } > "$out/loader.txt" 2>&1
 
 # 10 classes of the generated images, one in 12 held out for validation (symlinks); the training

@@ -1,8 +1,11 @@
-// softvit bench loader DIR [--generate N] [--images K] [--workers W] [--no-roi]: images/s of the
-// train pipeline (decode, random_resized_crop 224, hflip -> uint8) and the eval pipeline
-// (decode, resize 256, center_crop 224), per core and on all cores, plus the whole loader
-// (batches, normalised float). --generate first writes N ImageNet-like JPEGs (about 500x375,
-// quality 90) into DIR. With --config F instead of DIR: the configured training loader (any
+// softvit bench loader DIR [--generate N] [--images K] [--workers W] [--batch B] [--device D]
+// [--no-roi]: images/s of the train pipeline (decode, random_resized_crop 224, hflip -> uint8) and
+// the eval pipeline (decode, resize 256, center_crop 224), per core and on all cores, plus the
+// whole loader. On CUDA the whole loader's output is what a PyTorch DataLoader with
+// pin_memory gives a training loop that normalises on the GPU (scripts/bench_torch_loader.py
+// --device cuda does exactly that): uint8 batches in pinned memory, copied and normalised on the
+// GPU; on the CPU, normalised float batches. --generate first writes N ImageNet-like JPEGs (about
+// 500x375, quality 90) into DIR. With --config F instead of DIR: the configured training loader (any
 // data.source, e.g. webdataset shards) over --images images or one epoch, whichever ends first.
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -137,16 +140,65 @@ void time_configured_loader(const std::string& config_file, int64_t images) {
             << fixed(seen / std::max(wall, 1e-9), 0) << " | " << seen << " |\n";
 }
 
+double process_cpu_seconds() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+struct LoaderArgs {
+  std::string dir, config, device = "auto";
+  int64_t generate = 0, images = 600, batch = 128;
+  int workers = 0;
+  bool no_roi = false, no_dct_scaling = false;
+};
+
+// The whole loader (worker threads, batches, the copy to the device): one epoch to start the
+// threads and warm the caches, then one timed epoch, ended by a device synchronisation.
+void time_whole_loader(const std::vector<std::string>& files, const LoaderArgs& args, int workers, bool roi,
+                       const DecodeOptions& decode) {
+  const bool cuda = args.device == "cuda" || (args.device == "auto" && torch::cuda::is_available());
+  if (cuda && !torch::cuda::is_available()) throw ConfigError("bench loader --device cuda: no CUDA device");
+  if (args.images < args.batch)
+    throw ConfigError(
+        cat("bench loader: --images ", args.images, " is fewer than one batch (--batch ", args.batch, ")"));
+  LoaderConfig o;
+  o.batch_size = args.batch;
+  o.drop_last = true;  // as the DataLoader it is compared with
+  o.workers = workers;
+  o.roi_decode = roi;
+  o.decode = decode;
+  o.transforms = {"random_resized_crop(size=224)", "hflip(p=0.5)"};
+  o.mean = {0.485, 0.456, 0.406};
+  o.std = {0.229, 0.224, 0.225};
+  o.device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  std::vector<std::string> subset(files.begin(),
+                                  files.begin() + std::min<int64_t>(files.size(), args.images));
+  while (static_cast<int64_t>(subset.size()) < args.images)
+    subset.push_back(files[subset.size() % files.size()]);
+  Loader loader(std::make_shared<FileListSource>(subset), o);
+  double wall = 0, cpu = 0;
+  int64_t images = 0;
+  for (int64_t epoch = 0; epoch < 2; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    const double cpu0 = process_cpu_seconds();
+    loader.start_epoch(epoch);
+    images = 0;
+    while (auto batch = loader.next()) images += batch->labels.size(0);
+    if (cuda) torch::cuda::synchronize();
+    wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    cpu = process_cpu_seconds() - cpu0;
+  }
+  std::cout << "| loader, train pipeline, batches of " << args.batch
+            << (cuda ? ": uint8 pinned, normalised on the GPU" : ": normalised float on the CPU") << " | "
+            << workers << " | " << fixed(images / wall, 0) << " | " << fixed(images / std::max(cpu, 1e-9), 0)
+            << " |\n";
+}
+
 }  // namespace
 
 void add_bench_loader_command(CLI::App& bench) {
-  struct Args {
-    std::string dir, config;
-    int64_t generate = 0, images = 600;
-    int workers = 0;
-    bool no_roi = false, no_dct_scaling = false;
-  };
-  auto args = std::make_shared<Args>();
+  auto args = std::make_shared<LoaderArgs>();
   auto* cmd =
       bench.add_subcommand("loader", "images/s of the train and eval image pipelines on a folder of JPEGs");
   cmd->add_option("dir", args->dir, "folder of images (searched recursively)");
@@ -155,6 +207,9 @@ void add_bench_loader_command(CLI::App& bench) {
                   "first write this many ImageNet-like JPEGs (~500x375, q90) into dir");
   cmd->add_option("--images", args->images, "images per measurement");
   cmd->add_option("--workers", args->workers, "threads for the all-cores rows; 0: all cores");
+  cmd->add_option("--batch", args->batch, "the whole loader's batch size")->check(CLI::PositiveNumber);
+  cmd->add_option("--device", args->device, "the whole loader's device: auto (CUDA when present), cpu, cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   cmd->add_flag("--no-roi", args->no_roi, "decode whole JPEGs even where the crop would allow less");
   cmd->add_flag("--no-dct-scaling", args->no_dct_scaling, "ROI decoding at full scale (no M/8 DCT scaling)");
   cmd->callback([args] {
@@ -194,27 +249,7 @@ void add_bench_loader_command(CLI::App& bench) {
                   << fixed(t.images / t.cpu, 0) << " |\n";
       }
     }
-    // The whole loader: workers, batches of 64, normalised float (CPU path).
-    LoaderConfig o;
-    o.batch_size = 64;
-    o.workers = all;
-    o.roi_decode = roi;
-    o.decode = decode;
-    o.transforms = {"random_resized_crop(size=224)", "hflip(p=0.5)"};
-    o.mean = {0.485, 0.456, 0.406};
-    o.std = {0.229, 0.224, 0.225};
-    std::vector<std::string> subset(files.begin(),
-                                    files.begin() + std::min<int64_t>(files.size(), args->images));
-    while (static_cast<int64_t>(subset.size()) < args->images)
-      subset.push_back(files[subset.size() % files.size()]);
-    Loader loader(std::make_shared<FileListSource>(subset), o);
-    const auto start = std::chrono::steady_clock::now();
-    loader.start_epoch(0);
-    int64_t images = 0;
-    while (auto batch = loader.next()) images += batch->labels.size(0);
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << "| loader (train pipeline, batches of 64, normalised float) | " << all << " | "
-              << fixed(images / wall, 0) << " | - |\n";
+    time_whole_loader(files, *args, all, roi, decode);
   });
 }
 

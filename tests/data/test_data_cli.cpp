@@ -40,14 +40,21 @@ TEST_CASE("data inspect: classes and counts and sizes and every unreadable file"
 
 TEST_CASE("bench loader: generates JPEGs and reports both pipelines", "[data][cli]") {
   TempDir dir;
-  const auto [status, text] =
-      run_softvit("bench loader " + dir.path("jpegs") + " --generate 6 --images 12 --workers 2");
+  const auto [status, text] = run_softvit("bench loader " + dir.path("jpegs") +
+                                          " --generate 6 --images 12 --workers 2 --batch 4 --device cpu");
   INFO(text);
   REQUIRE(status == 0);
   CHECK(text.find("6 images in") != std::string::npos);
   CHECK(text.find("| train: decode, random_resized_crop 224, hflip | 1 |") != std::string::npos);
   CHECK(text.find("| eval: decode, resize 256, center_crop 224 | 2 |") != std::string::npos);
-  CHECK(text.find("| loader") != std::string::npos);
+  const auto row = text.find("| loader, train pipeline, batches of 4: normalised float on the CPU | 2 | ");
+  REQUIRE(row != std::string::npos);
+  CHECK(std::stod(text.substr(row + 74)) > 0);  // 12 images in 3 whole batches were timed
+  // Fewer images than one batch would time nothing: an error, not a row of zeros.
+  const auto [short_status, short_text] =
+      run_softvit("bench loader " + dir.path("jpegs") + " --images 12 --workers 2 --batch 16 --device cpu");
+  CHECK(short_status != 0);
+  CHECK(short_text.find("--images 12 is fewer than one batch (--batch 16)") != std::string::npos);
 }
 
 TEST_CASE("train with the full augmentation recipe and mixup targets then eval the checkpoint",
