@@ -119,8 +119,9 @@ Timing time_pipeline(const std::vector<std::string>& files, const Pipeline& pipe
 }
 
 // The training loader of a config: the time to open it (a webdataset split is listed then) and img/s.
-void time_configured_loader(const std::string& config_file, int64_t images) {
-  const RunConfig config = load_config(config_file);
+void time_configured_loader(const std::string& config_file, const std::vector<std::string>& overrides,
+                            int64_t images) {
+  const RunConfig config = load_config(config_file, overrides);
   const auto start = std::chrono::steady_clock::now();
   auto loader = make_loader(config, config.data.train_split, /*train=*/true);
   const auto opened = std::chrono::steady_clock::now();
@@ -148,6 +149,7 @@ double process_cpu_seconds() {
 
 struct LoaderArgs {
   std::string dir, config, device = "auto";
+  std::vector<std::string> overrides;
   int64_t generate = 0, images = 600, batch = 128;
   int workers = 0;
   bool no_roi = false, no_dct_scaling = false;
@@ -203,6 +205,7 @@ void add_bench_loader_command(CLI::App& bench) {
       bench.add_subcommand("loader", "images/s of the train and eval image pipelines on a folder of JPEGs");
   cmd->add_option("dir", args->dir, "folder of images (searched recursively)");
   cmd->add_option("--config", args->config, "instead of dir: time the training loader of this config");
+  cmd->add_option("--set", args->overrides, "with --config: override an option, key=value (repeatable)");
   cmd->add_option("--generate", args->generate,
                   "first write this many ImageNet-like JPEGs (~500x375, q90) into dir");
   cmd->add_option("--images", args->images, "images per measurement");
@@ -213,7 +216,7 @@ void add_bench_loader_command(CLI::App& bench) {
   cmd->add_flag("--no-roi", args->no_roi, "decode whole JPEGs even where the crop would allow less");
   cmd->add_flag("--no-dct-scaling", args->no_dct_scaling, "ROI decoding at full scale (no M/8 DCT scaling)");
   cmd->callback([args] {
-    if (!args->config.empty()) return time_configured_loader(args->config, args->images);
+    if (!args->config.empty()) return time_configured_loader(args->config, args->overrides, args->images);
     if (args->dir.empty()) throw ConfigError("bench loader needs a folder of images or --config");
     if (args->generate > 0) generate_jpegs(args->dir, args->generate);
     if (!fs::is_directory(args->dir)) throw DataError(cat("folder '", args->dir, "' does not exist"));
