@@ -11,7 +11,7 @@ gpu_info > "$out/gpu.txt"
 {
   date -u
   cat "$out/gpu.txt"
-  for m in soft_tiny deit_tiny sfvit_tiny; do
+  for m in soft_tiny soft_small_release deit_tiny sfvit_tiny; do  # soft_small_release: the reference release's SOFT-Small
     $B bench train --model $m --batch 128 --precision bf16 --device cuda --json "$out/train_${m}_128.json" | tail -1
   done
   $B bench train --model deit_tiny --batch 256 --precision bf16 --device cuda | tail -1
