@@ -34,6 +34,9 @@ struct Model : torch::nn::Module {
   virtual TokenMapForward forward_token_map(torch::Tensor images);
   // For attention rollout; throws Error where the blocks are not all softmax attention.
   virtual AttentionMaps attention_probabilities(torch::Tensor images);
+  // The side in pixels of the finest token grid's cells (a ViT's patch, a pyramid's stage-1
+  // stride): input attributions are summed over cells of this size. 1 where there is no such grid.
+  virtual int64_t input_cell() const { return 1; }
 };
 
 using ModelPtr = std::shared_ptr<Model>;
