@@ -118,6 +118,11 @@ TEST_CASE("eval --explain writes heat maps and a contact sheet and changes no me
     INFO(cam.text);
     CHECK(cam.status == 0);
     CHECK(cam.text.find("explanations (Grad-CAM on blocks.0.norm1") != std::string::npos);
+    const auto chefer = run_softvit("eval --checkpoint " + best + " --output-dir " + dir.path("chefer") +
+                                    " --explain 1 --explain-method chefer");
+    INFO(chefer.text);
+    CHECK(chefer.status == 0);
+    CHECK(chefer.text.find("explanations (gradient-weighted attention rollout") != std::string::npos);
     const auto without_output = run_softvit("eval --checkpoint " + best + " --explain 1");
     CHECK(without_output.status != 0);
     CHECK(without_output.text.find("--explain writes images") != std::string::npos);

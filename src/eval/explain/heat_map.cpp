@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "eval/explain/gradient_rollout.h"
 #include "eval/explain/integrated_gradients.h"
 
 namespace softvit {
@@ -9,8 +10,10 @@ namespace softvit {
 ExplainMethod parse_explain_method(const std::string& name) {
   if (name == "ig") return ExplainMethod::integrated_gradients;
   if (name == "gradcam") return ExplainMethod::grad_cam;
+  if (name == "chefer") return ExplainMethod::gradient_rollout;
   if (name == "rollout") return ExplainMethod::rollout;
-  throw ConfigError(cat("--explain-method: unknown method '", name, "' (known: ig, gradcam, rollout)"));
+  throw ConfigError(
+      cat("--explain-method: unknown method '", name, "' (known: ig, gradcam, chefer, rollout)"));
 }
 
 std::string explain_method_name(ExplainMethod method) {
@@ -19,6 +22,8 @@ std::string explain_method_name(ExplainMethod method) {
       return "integrated gradients";
     case ExplainMethod::grad_cam:
       return "Grad-CAM";
+    case ExplainMethod::gradient_rollout:
+      return "gradient-weighted attention rollout";
     case ExplainMethod::rollout:
       break;
   }
@@ -83,6 +88,9 @@ HeatMaps explain_images(Model& model, const torch::Tensor& images, const torch::
     grid = patch_relevance(integrated_gradients(model, input, classes), cell);
     out.layer = cat("the input, ", kIntegratedGradientSteps, " steps from the mean colour, summed per ", cell,
                     " x ", cell, " px cell");
+  } else if (method == ExplainMethod::gradient_rollout) {
+    grid = gradient_rollout(model, input, classes);
+    out.layer = "the token mixing of every block, cls row";
   } else if (method == ExplainMethod::grad_cam) {
     torch::AutoGradMode grad_on(true);
     const TokenMapForward f = model.forward_token_map(input);

@@ -5,6 +5,8 @@
 //  - Grad-CAM (Selvaraju et al. 2017) on the model's token map (Model::forward_token_map): the
 //    weight of channel c is the mean over grid positions of d(logit of the class)/d(A_c), and the map
 //    is ReLU(sum_c w_c A_c);
+//  - gradient-weighted attention rollout (Chefer et al. 2021; gradient_rollout.h) for softmax,
+//    SOFT and SOFT-Norm ViTs, through each block's explicit token-mixing operator;
 //  - attention rollout (Abnar & Zuidema 2020) for softmax ViTs: per block the heads' mean
 //    attention plus the identity, rows renormalised, multiplied from the first block to the last;
 //    the map is the cls token's row over the patches. It does not depend on a class.
@@ -20,9 +22,9 @@
 
 namespace softvit {
 
-enum class ExplainMethod { integrated_gradients, grad_cam, rollout };
+enum class ExplainMethod { integrated_gradients, grad_cam, gradient_rollout, rollout };
 
-// "ig" | "gradcam" | "rollout"; throws ConfigError otherwise.
+// "ig" | "gradcam" | "chefer" | "rollout"; throws ConfigError otherwise.
 ExplainMethod parse_explain_method(const std::string& name);
 std::string explain_method_name(ExplainMethod method);
 
