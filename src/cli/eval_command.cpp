@@ -9,7 +9,7 @@
 // What is scored is never inherited from the run: the whole split (data.limit_eval only with --set
 // here), with the training normalisation (data.mean/std only with --set here); unreadable images
 // are left out and listed (data.on_error skip) or stop the evaluation, never replaced.
-// --explain N [--explain-method gradcam|rollout] [--class NAME|INDEX]: heat maps of up to N images
+// --explain N [--explain-method ig|gradcam|chefer|rollout] [--class NAME|INDEX]: heat maps of up to N images
 // per class and group (eval/explain/selection.h) into D/explain/ and D/explain.png (or F_explain/,
 // F_explain.png), computed after scoring in a pass of their own that changes no reported number.
 #include <nlohmann/json.hpp>
@@ -123,7 +123,7 @@ std::string summary_line(const std::string& model, const std::string& split, con
 
 struct ExplainArgs {
   int64_t per_group = 0;
-  std::string method = "gradcam", explained_class;
+  std::string method = "ig", explained_class;
 };
 
 // The explanation pass, after everything reported has been computed and written: a second loader
@@ -189,8 +189,11 @@ void add_eval_command(CLI::App& app) {
                   "write heat maps of up to N images per class in each group: most confident correct, most "
                   "confident wrong, most uncertain (needs --output or --output-dir)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--explain-method", args->explain.method, "gradcam (any model) | rollout (softmax ViTs)")
-      ->check(CLI::IsMember({"gradcam", "rollout"}));
+  cmd->add_option(
+         "--explain-method", args->explain.method,
+         "ig: integrated gradients (any model, the default) | gradcam (any model) | chefer: "
+         "gradient-weighted attention rollout (softmax, SOFT and SOFT-Norm ViTs) | rollout (softmax ViTs)")
+      ->check(CLI::IsMember({"ig", "gradcam", "chefer", "rollout"}));
   cmd->add_option("--class", args->explain.explained_class,
                   "explain this class (a name or index) instead of each image's predicted class");
   cmd->footer(

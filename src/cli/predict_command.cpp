@@ -6,7 +6,7 @@
 // decision threshold is either given or chosen on the run's validation split for an operating
 // point of eval.positive_class, and written in the CSV's header with how it was chosen.
 // Unreadable images stop the run (data.on_error stop) or are left out and listed (skip).
-// --explain [--explain-method gradcam|rollout] [--class NAME|INDEX] [--explain-max N]: heat maps of
+// --explain [--explain-method ig|gradcam|chefer|rollout] [--class NAME|INDEX] [--explain-max N]: heat maps of
 // the first N images (100) into <csv stem>_explain/ and <csv stem>_explain.png, after predicting.
 #include <chrono>
 #include <cstdio>
@@ -42,7 +42,7 @@ struct Args {
   double threshold = -1;
   int batch_size = 0, top_k = 5;
   bool explain = false;
-  std::string explain_method = "gradcam", explained_class;
+  std::string explain_method = "ig", explained_class;
   int64_t explain_max = 100;
 };
 
@@ -162,8 +162,11 @@ void add_predict_command(CLI::App& app) {
   cmd->add_flag("--explain", args->explain,
                 "also write heat maps of the evidence for each image's decided class (or --class), "
                 "<csv stem>_explain/ and a contact sheet <csv stem>_explain.png");
-  cmd->add_option("--explain-method", args->explain_method, "gradcam (any model) | rollout (softmax ViTs)")
-      ->check(CLI::IsMember({"gradcam", "rollout"}));
+  cmd->add_option(
+         "--explain-method", args->explain_method,
+         "ig: integrated gradients (any model, the default) | gradcam (any model) | chefer: "
+         "gradient-weighted attention rollout (softmax, SOFT and SOFT-Norm ViTs) | rollout (softmax ViTs)")
+      ->check(CLI::IsMember({"ig", "gradcam", "chefer", "rollout"}));
   cmd->add_option("--class", args->explained_class, "with --explain: explain this class (a name or index)");
   cmd->add_option("--explain-max", args->explain_max, "with --explain: explain at most the first N images")
       ->check(CLI::PositiveNumber);

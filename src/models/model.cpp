@@ -19,4 +19,8 @@ AttentionMaps Model::attention_probabilities(torch::Tensor) {
   throw Error(cat("model '", name(), "' has no softmax attention maps for attention rollout"));
 }
 
+AttentionOperatorForward Model::forward_attention_operators(torch::Tensor) {
+  throw Error(cat("model '", name(), "' has no explicit attention operators for gradient-weighted rollout"));
+}
+
 }  // namespace softvit

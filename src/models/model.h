@@ -24,6 +24,13 @@ struct AttentionMaps {
   int64_t extra_tokens = 0, grid_h = 0, grid_w = 0;
 };
 
+// A forward pass through every block's token mixing as an explicit operator (gradient-weighted
+// attention rollout): maps.layers are those operators, in the autograd graph of the logits.
+struct AttentionOperatorForward {
+  torch::Tensor logits;
+  AttentionMaps maps;
+};
+
 struct Model : torch::nn::Module {
   // images: B x C x H x W, normalised float. Returns B x num_classes logits.
   virtual torch::Tensor forward(torch::Tensor images) = 0;
@@ -34,6 +41,11 @@ struct Model : torch::nn::Module {
   virtual TokenMapForward forward_token_map(torch::Tensor images);
   // For attention rollout; throws Error where the blocks are not all softmax attention.
   virtual AttentionMaps attention_probabilities(torch::Tensor images);
+  // For gradient-weighted attention rollout; throws Error where a block has no explicit operator.
+  virtual AttentionOperatorForward forward_attention_operators(torch::Tensor images);
+  // The side in pixels of the finest token grid's cells (a ViT's patch, a pyramid's stage-1
+  // stride): input attributions are summed over cells of this size. 1 where there is no such grid.
+  virtual int64_t input_cell() const { return 1; }
 };
 
 using ModelPtr = std::shared_ptr<Model>;

@@ -69,6 +69,8 @@ struct SoftPyramid : Model {
   // grid (1/32 of the input with the release's stem, 1/16 with the small-image stem); as for the
   // ViT, tokens after the last block carry no gradient to the cls token that the head reads.
   TokenMapForward forward_token_map(torch::Tensor images) override;
+  // Stage 1's grid: the stem's stride.
+  int64_t input_cell() const override { return options.stem_stride; }
 
   PyramidOptions options;
   std::array<torch::nn::Sequential, 4> patch_embed{nullptr, nullptr, nullptr,

@@ -127,6 +127,30 @@ AttentionMaps VisionTransformer::attention_probabilities(torch::Tensor images) {
   return out;
 }
 
+AttentionOperatorForward VisionTransformer::forward_attention_operators(torch::Tensor images) {
+  AttentionOperatorForward out;
+  torch::Tensor x;
+  {
+    torch::NoGradGuard no_grad;  // nothing before the first operator is differentiated
+    x = embed(images, out.maps.grid_h, out.maps.grid_w);
+  }
+  out.maps.extra_tokens = 1;
+  for (const auto& module : *blocks) {
+    auto* block = module->as<VitBlock>();
+    torch::Tensor mixing;
+    const auto y = block->attn->forward_with_operator(block->norm1->forward(x), out.maps.grid_h,
+                                                      out.maps.grid_w, &mixing);
+    if (!mixing.defined())
+      throw Error(cat("model '", name(), "' (", options.attention,
+                      " attention): gradient-weighted rollout needs softmax, soft or soft_norm attention"));
+    out.maps.layers.push_back(mixing);
+    x = x + block->drop_path1->forward(y);
+    x = x + block->drop_path2->forward(block->mlp->forward(block->norm2->forward(x)));
+  }
+  out.logits = head->forward(head_drop->forward(norm->forward(x).select(1, 0)));
+  return out;
+}
+
 torch::Tensor VisionTransformer::forward(torch::Tensor images) {
   auto x = forward_features(images).select(1, 0);
   return head->forward(head_drop->forward(x));

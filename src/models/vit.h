@@ -64,6 +64,9 @@ struct VisionTransformer : Model {
   // carry no gradient; the last attention is where the patches reach the cls token.
   TokenMapForward forward_token_map(torch::Tensor images) override;
   AttentionMaps attention_probabilities(torch::Tensor images) override;
+  // Softmax, SOFT and SOFT-Norm blocks; others throw Error.
+  AttentionOperatorForward forward_attention_operators(torch::Tensor images) override;
+  int64_t input_cell() const override { return options.patch_size; }
 
   VitOptions options;
   torch::nn::Conv2d patch_proj{nullptr};  // registered as patch_embed.proj

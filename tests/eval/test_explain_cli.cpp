@@ -95,7 +95,7 @@ TEST_CASE("eval --explain writes heat maps and a contact sheet and changes no me
   const size_t written = pngs_in(dir.path("explained/explain"));
   CHECK(written >= 2);
   CHECK(written <= 12);  // up to 2 per class in each of three groups
-  CHECK(explained.text.find("explanations (Grad-CAM on blocks.0.norm1") != std::string::npos);
+  CHECK(explained.text.find("explanations (integrated gradients on the input") != std::string::npos);
   CHECK(explained.text.find(cat(written, " images (up to 2 per class")) != std::string::npos);
   const cv::Mat sheet = cv::imread(dir.path("explained/explain.png"));
   CHECK(sheet.cols > 160);
@@ -113,6 +113,16 @@ TEST_CASE("eval --explain writes heat maps and a contact sheet and changes no me
     CHECK(fs::exists(dir.path("m_explain.png")));
     CHECK(pngs_in(dir.path("m_explain")) >= 1);
     CHECK(other.text.find("attention rollout") != std::string::npos);
+    const auto cam = run_softvit("eval --checkpoint " + best + " --output-dir " + dir.path("cam") +
+                                 " --explain 1 --explain-method gradcam");
+    INFO(cam.text);
+    CHECK(cam.status == 0);
+    CHECK(cam.text.find("explanations (Grad-CAM on blocks.0.norm1") != std::string::npos);
+    const auto chefer = run_softvit("eval --checkpoint " + best + " --output-dir " + dir.path("chefer") +
+                                    " --explain 1 --explain-method chefer");
+    INFO(chefer.text);
+    CHECK(chefer.status == 0);
+    CHECK(chefer.text.find("explanations (gradient-weighted attention rollout") != std::string::npos);
     const auto without_output = run_softvit("eval --checkpoint " + best + " --explain 1");
     CHECK(without_output.status != 0);
     CHECK(without_output.text.find("--explain writes images") != std::string::npos);

@@ -24,8 +24,8 @@ std::string tail(const std::string& text, size_t length) {
 }
 
 std::string what_is_shown(const ExplainTarget& t, const ExplainSettings& s) {
-  if (s.method == ExplainMethod::rollout) return "attention rollout (the same for every class)";
-  return cat("Grad-CAM evidence for '", class_name(s.classes, t.explained), "' (p ",
+  if (!explain_method_is_class_specific(s.method)) return "attention rollout (the same for every class)";
+  return cat(explain_method_name(s.method), " evidence for '", class_name(s.classes, t.explained), "' (p ",
              fixed(t.explained_probability, 3), ")");
 }
 
@@ -45,7 +45,7 @@ std::vector<std::string> tile_caption(const ExplainTarget& t, const ExplainSetti
   std::vector<std::string> lines;
   if (t.label) lines.push_back(cat("label ", class_name(s.classes, *t.label)));
   lines.push_back(cat("pred ", class_name(s.classes, t.predicted), " ", fixed(t.probability, 2)));
-  if (s.method == ExplainMethod::grad_cam && t.explained != t.predicted)
+  if (explain_method_is_class_specific(s.method) && t.explained != t.predicted)
     lines.push_back(cat("map for ", class_name(s.classes, t.explained)));
   if (!t.group.empty()) lines.push_back(t.group);
   return lines;

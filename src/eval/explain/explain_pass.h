@@ -29,7 +29,7 @@ struct ExplainTarget {
 };
 
 struct ExplainSettings {
-  ExplainMethod method = ExplainMethod::grad_cam;
+  ExplainMethod method = ExplainMethod::integrated_gradients;
   std::vector<std::string> classes;
   std::vector<double> mean, std;  // the loader's normalisation, to show the image as it was read
   std::string folder;             // one PNG per image

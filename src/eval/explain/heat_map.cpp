@@ -2,18 +2,35 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "eval/explain/gradient_rollout.h"
+#include "eval/explain/integrated_gradients.h"
 
 namespace softvit {
 
 ExplainMethod parse_explain_method(const std::string& name) {
+  if (name == "ig") return ExplainMethod::integrated_gradients;
   if (name == "gradcam") return ExplainMethod::grad_cam;
+  if (name == "chefer") return ExplainMethod::gradient_rollout;
   if (name == "rollout") return ExplainMethod::rollout;
-  throw ConfigError(cat("--explain-method: unknown method '", name, "' (known: gradcam, rollout)"));
+  throw ConfigError(
+      cat("--explain-method: unknown method '", name, "' (known: ig, gradcam, chefer, rollout)"));
 }
 
 std::string explain_method_name(ExplainMethod method) {
-  return method == ExplainMethod::grad_cam ? "Grad-CAM" : "attention rollout";
+  switch (method) {
+    case ExplainMethod::integrated_gradients:
+      return "integrated gradients";
+    case ExplainMethod::grad_cam:
+      return "Grad-CAM";
+    case ExplainMethod::gradient_rollout:
+      return "gradient-weighted attention rollout";
+    case ExplainMethod::rollout:
+      break;
+  }
+  return "attention rollout";
 }
+
+bool explain_method_is_class_specific(ExplainMethod method) { return method != ExplainMethod::rollout; }
 
 torch::Tensor grad_cam_grid(const TokenMapForward& f, const torch::Tensor& classes) {
   const int64_t b = f.tokens.size(0), cells = f.grid_h * f.grid_w;
@@ -66,7 +83,15 @@ HeatMaps explain_images(Model& model, const torch::Tensor& images, const torch::
   const auto input = images.to(torch::kFloat);
   HeatMaps out;
   torch::Tensor grid;
-  if (method == ExplainMethod::grad_cam) {
+  if (method == ExplainMethod::integrated_gradients) {
+    const int64_t cell = model.input_cell();
+    grid = patch_relevance(integrated_gradients(model, input, classes), cell);
+    out.layer = cat("the input, ", kIntegratedGradientSteps, " steps from the mean colour, summed per ", cell,
+                    " x ", cell, " px cell");
+  } else if (method == ExplainMethod::gradient_rollout) {
+    grid = gradient_rollout(model, input, classes);
+    out.layer = "the token mixing of every block, cls row";
+  } else if (method == ExplainMethod::grad_cam) {
     torch::AutoGradMode grad_on(true);
     const TokenMapForward f = model.forward_token_map(input);
     grid = grad_cam_grid(f, classes);

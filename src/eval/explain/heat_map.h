@@ -1,8 +1,12 @@
 // Explanation heat maps of a model's decision (softvit eval/predict --explain), computed on the
 // preprocessed images the model scores:
+//  - integrated gradients (Sundararajan et al. 2017) of the class's logit with respect to the
+//    input, summed per token-grid cell (integrated_gradients.h), for every model: the default;
 //  - Grad-CAM (Selvaraju et al. 2017) on the model's token map (Model::forward_token_map): the
 //    weight of channel c is the mean over grid positions of d(logit of the class)/d(A_c), and the map
 //    is ReLU(sum_c w_c A_c);
+//  - gradient-weighted attention rollout (Chefer et al. 2021; gradient_rollout.h) for softmax,
+//    SOFT and SOFT-Norm ViTs, through each block's explicit token-mixing operator;
 //  - attention rollout (Abnar & Zuidema 2020) for softmax ViTs: per block the heads' mean
 //    attention plus the identity, rows renormalised, multiplied from the first block to the last;
 //    the map is the cls token's row over the patches. It does not depend on a class.
@@ -18,9 +22,9 @@
 
 namespace softvit {
 
-enum class ExplainMethod { grad_cam, rollout };
+enum class ExplainMethod { integrated_gradients, grad_cam, gradient_rollout, rollout };
 
-// "gradcam" | "rollout"; throws ConfigError otherwise.
+// "ig" | "gradcam" | "chefer" | "rollout"; throws ConfigError otherwise.
 ExplainMethod parse_explain_method(const std::string& name);
 std::string explain_method_name(ExplainMethod method);
 
@@ -39,9 +43,12 @@ struct HeatMaps {
   std::string layer;   // what the map is taken from
 };
 
+// Whether the method's map depends on the class explained (rollout's does not).
+bool explain_method_is_class_specific(ExplainMethod method);
+
 // Explains `classes` (B int64; ignored by rollout) for `images` (B x C x H x W, normalised, on the
-// model's device). Runs in fp32 with the model in eval mode, with autograd on for Grad-CAM only;
-// the model's parameters get no gradient.
+// model's device). Runs in fp32 with the model in eval mode, with autograd on for the gradient
+// methods only; the model's parameters get no gradient.
 HeatMaps explain_images(Model& model, const torch::Tensor& images, const torch::Tensor& classes,
                         ExplainMethod method);
 

@@ -130,6 +130,44 @@ torch::Tensor SoftKernel::forward(const torch::Tensor& q_in, const torch::Tensor
   return torch::cat({y.narrow(2, 0, n - tokens), y.narrow(2, n - tokens, tokens) + local}, 2);
 }
 
+torch::Tensor SoftKernel::mixing_operator(const torch::Tensor& q_in, int64_t grid_h, int64_t grid_w) {
+  const int64_t n = q_in.size(2), tokens = grid_h * grid_w;
+  const auto q = q_in / std::pow(static_cast<double>(head_dim), 0.25);
+  const auto lm = landmarks(q, grid_h, grid_w);
+  const auto k1 = gaussian_kernel(q, lm);
+  const auto a = gaussian_kernel(lm, lm);
+  auto inv = newton_pinv(a, newton);
+  if (symmetric_norm) {
+    const auto d = a.sum(-1, /*keepdim=*/true).rsqrt();
+    inv = d * inv * d.transpose(-2, -1);
+  }
+  auto mixing = torch::matmul(torch::matmul(k1, inv), k1.transpose(-2, -1));
+  if (!conv) return mixing;
+  // The local path on one-hot maps: column m of head h's matrix is its filter's response to
+  // token m alone (the same filter on each of the head's channels, so one matrix per head).
+  const int64_t k = conv->weight.size(-1);
+  const auto one_hot = torch::eye(tokens, q.options())
+                           .reshape({tokens, 1, grid_h, grid_w})
+                           .expand({tokens, num_heads, grid_h, grid_w})
+                           .contiguous();
+  const auto response = F::conv2d(one_hot, conv->weight.to(q.scalar_type()),
+                                  F::Conv2dFuncOptions().padding(k / 2).groups(num_heads));
+  const auto local = response.flatten(2).permute({1, 2, 0});  // heads x n (output) x m (input)
+  const auto padded = torch::constant_pad_nd(local, {n - tokens, 0, n - tokens, 0});
+  return mixing + padded.unsqueeze(0);
+}
+
+torch::Tensor SoftAttention::forward_with_operator(const torch::Tensor& x, int64_t grid_h, int64_t grid_w,
+                                                   torch::Tensor* mixing) {
+  const auto b = x.size(0), n = x.size(1), c = x.size(2);
+  auto split = [&](const torch::Tensor& t) {
+    return t.reshape({b, n, num_heads, c / num_heads}).transpose(1, 2);
+  };
+  *mixing = attn->mixing_operator(split(W_q->forward(x)), grid_h, grid_w);
+  const auto y = torch::matmul(*mixing, split(W_v->forward(x)).to(mixing->scalar_type()));
+  return ff->forward(y.to(x.scalar_type()).transpose(1, 2).reshape({b, n, c}));
+}
+
 SoftAttention::SoftAttention(const AttentionOptions& o, bool symmetric_norm) : num_heads(o.num_heads) {
   check_options(o);
   W_q = register_module("W_q", Linear(o.dim, o.dim));

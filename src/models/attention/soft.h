@@ -45,6 +45,10 @@ struct SoftKernel : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& q, const torch::Tensor& v, int64_t grid_h, int64_t grid_w);
   // Landmarks of (already scaled) q: B x heads x m x d_h.
   torch::Tensor landmarks(const torch::Tensor& q, int64_t grid_h, int64_t grid_w);
+  // Explanations only: the n x n operator this computes, forward(q, v) = operator(q) v:
+  // K1 pinv(A) K1^T (with SOFT-Norm's D^-1/2 scaling) plus the local path's filter as a banded
+  // matrix on the grid tokens. B x heads x n x n: quadratic, for small n only.
+  torch::Tensor mixing_operator(const torch::Tensor& q, int64_t grid_h, int64_t grid_w);
 
   int64_t num_heads, head_dim, sr_ratio, landmark_count;
   bool use_conv_landmarks, symmetric_norm;
@@ -57,6 +61,9 @@ struct SoftKernel : torch::nn::Module {
 struct SoftAttention : Attention {
   SoftAttention(const AttentionOptions& options, bool symmetric_norm);
   torch::Tensor forward(const torch::Tensor& x, int64_t grid_h, int64_t grid_w) override;
+  // The output through SoftKernel::mixing_operator, which goes to *mixing.
+  torch::Tensor forward_with_operator(const torch::Tensor& x, int64_t grid_h, int64_t grid_w,
+                                      torch::Tensor* mixing) override;
 
   int64_t num_heads;
   Linear W_q{nullptr}, W_v{nullptr}, ff{nullptr};

@@ -58,6 +58,15 @@ torch::Tensor SoftmaxAttention::probabilities(const torch::Tensor& x) {
   return torch::softmax(scores, -1);
 }
 
+torch::Tensor SoftmaxAttention::forward_with_operator(const torch::Tensor& x, int64_t, int64_t,
+                                                      torch::Tensor* mixing) {
+  const auto b = x.size(0), n = x.size(1), c = x.size(2);
+  const auto [qs, ks, vs] = project(x);
+  const auto scores = torch::matmul(qs, ks.transpose(-2, -1)) / std::sqrt(static_cast<double>(qs.size(-1)));
+  *mixing = torch::softmax(scores, -1);
+  return proj_drop->forward(proj->forward(torch::matmul(*mixing, vs).transpose(1, 2).reshape({b, n, c})));
+}
+
 torch::Tensor SoftmaxAttention::forward(const torch::Tensor& x, int64_t, int64_t) {
   const auto b = x.size(0), n = x.size(1), c = x.size(2), head_dim = c / num_heads;
   const auto [qs, ks, vs] = project(x);  // B x heads x N x head_dim

@@ -18,6 +18,9 @@ struct SoftmaxAttention : Attention {
   torch::Tensor forward(const torch::Tensor& x, int64_t grid_h, int64_t grid_w) override;
   // softmax(Q K^T / sqrt(d_h)), B x heads x N x N: what attention rollout multiplies over blocks.
   torch::Tensor probabilities(const torch::Tensor& x);
+  // The output through the explicit probabilities, which go to *mixing.
+  torch::Tensor forward_with_operator(const torch::Tensor& x, int64_t grid_h, int64_t grid_w,
+                                      torch::Tensor* mixing) override;
 
   int64_t num_heads;
   bool fused;
