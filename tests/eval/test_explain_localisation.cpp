@@ -5,7 +5,9 @@
 // with a square, class 1's map must peak in the square or within one patch (4 px) of it in at least
 // 90% of them, pooled over the seeds (each seed's figure is printed), and class 0's map must differ
 // from class 1's. The method required is the default, integrated gradients, for both models; every
-// method offered is printed beside it. docs/explain.md, "Localisation", has the measured figures.
+// method offered is printed beside it. Measured on 2026-12-07 (2 CPU cores), pooled over the seeds:
+// softmax ViT 100% (498 of 498), SOFT ViT 92.6% (461 of 498; the seeds give 88.6, 89.2, 100%);
+// 10 s and 14 s on the idle cores. docs/explain.md, "Localisation", has every method's figures.
 #include <chrono>
 #include <ctime>
 #include <iostream>
