@@ -1,7 +1,7 @@
-// The explanation tests' data: 32 px grey images of noise (mean 0.5, sd 0.15) with one 6 x 6
-// square at a random place, bright (1.0, class 1) or dark (0.0, class 0). Only the square tells
-// the class, so a heat map that explains the decision must point at it. Normalised by
-// (x - 0.5) / 0.25 like a loader would.
+// The explanation tests' data: 32 px grey images of noise (mean 0.5, sd 0.15); class 1 images
+// have one bright (1.0) 6 x 6 square at a random place, class 0 images are the noise alone. The
+// square alone decides the class, so class 1's heat map on an image with a square must point at
+// it. Normalised by (x - 0.5) / 0.25 like a loader would.
 #pragma once
 #include <torch/torch.h>
 
@@ -20,9 +20,9 @@ struct Square {
 };
 
 struct SquareData {
-  torch::Tensor images;  // N x 1 x 32 x 32, normalised
-  torch::Tensor labels;  // N, int64
-  std::vector<Square> squares;
+  torch::Tensor images;         // N x 1 x 32 x 32, normalised
+  torch::Tensor labels;         // N, int64
+  std::vector<Square> squares;  // where each class 1 image's square is; side 0 for class 0
 };
 
 constexpr int64_t kSquareImage = 32, kSquareSide = 6;
@@ -35,9 +35,9 @@ inline SquareData square_data(int64_t n, uint64_t seed) {
   d.labels = torch::empty({n}, torch::kLong);
   std::uniform_int_distribution<int64_t> place(0, kSquareImage - kSquareSide), label(0, 1);
   for (int64_t i = 0; i < n; ++i) {
-    const Square s{place(rng), place(rng), kSquareSide};
-    const int64_t c = label(rng);
-    images[i].narrow(1, s.y, s.side).narrow(2, s.x, s.side).fill_(c == 1 ? 1.0 : 0.0);
+    const int64_t x = place(rng), y = place(rng), c = label(rng);
+    const Square s{x, y, c == 1 ? kSquareSide : 0};
+    if (c == 1) images[i].narrow(1, s.y, s.side).narrow(2, s.x, s.side).fill_(1.0);
     d.labels[i] = c;
     d.squares.push_back(s);
   }

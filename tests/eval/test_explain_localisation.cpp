@@ -1,16 +1,17 @@
-// Do the heat maps point at the evidence? A softmax ViT and a SOFT ViT are trained on CPU on images
-// whose class is decided only by a small square at a random place (square_data.h); on held-out
-// images the map's maximum must lie in the square or within one patch (4 px) of it in at least 90%
-// of cases, and the map must be that of the class asked for. The method required: integrated
-// gradients (the default) for the softmax ViT, gradient-weighted attention rollout for the SOFT
-// ViT, where integrated gradients reach 87.7%. Every method offered is printed beside it.
-// Measured on 2026-12-07 (2 CPU cores): softmax ViT 98.0%, SOFT ViT 90.3% (271 of 300; the
-// threshold is 270). The figures depend on the training seed: from seeds 1-5 the same set-up
-// reaches 90% in 3 of 5 (softmax ViT) and 1 of 5 (SOFT ViT); docs/explain.md, "Localisation",
-// has the figures and why (one detector can decide both classes of this data).
+// Do the heat maps point at the evidence? A softmax ViT and a SOFT ViT are trained on CPU on
+// images whose class is decided only by a small bright square at a random place: class 1 has one,
+// class 0 is the noise alone (square_data.h). Each model is trained from 3 fixed seeds (0, 1, 2),
+// and every seed's model must be more than 95% accurate on held-out images. On the held-out images
+// with a square, class 1's map must peak in the square or within one patch (4 px) of it in at least
+// 90% of them, pooled over the seeds (each seed's figure is printed), and class 0's map must differ
+// from class 1's. The method required is the default, integrated gradients, for both models; every
+// method offered is printed beside it. Measured on 2026-12-07 (2 CPU cores), pooled over the seeds:
+// softmax ViT 100% (498 of 498), SOFT ViT 92.6% (461 of 498; the seeds give 88.6, 89.2, 100%);
+// 10 s and 14 s on the idle cores. docs/explain.md, "Localisation", has every method's figures.
 #include <chrono>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <vector>
 
 #include "catch.h"
@@ -25,6 +26,7 @@ using namespace softvit::testing;
 namespace {
 
 constexpr int64_t kPatch = 4;
+const std::vector<uint64_t> kTrainingSeeds = {0, 1, 2};
 
 ModelPtr square_model(const std::string& attention) {
   ModelSection s;
@@ -38,58 +40,70 @@ ModelPtr square_model(const std::string& attention) {
   return build_model(s, 2, 1);
 }
 
-// Share of images whose map peaks at their square (within one patch).
-double localised(const torch::Tensor& maps, const SquareData& data) {
+// How many maps peak at their image's square (within one patch).
+int64_t localised(const torch::Tensor& maps, const std::vector<Square>& squares) {
   int64_t hits = 0;
   for (int64_t i = 0; i < maps.size(0); ++i)
-    hits += peak_near(maps[i], data.squares[static_cast<size_t>(i)], kPatch);
-  return static_cast<double>(hits) / static_cast<double>(maps.size(0));
+    hits += peak_near(maps[i], squares[static_cast<size_t>(i)], kPatch);
+  return hits;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Trains a model of `attention` on the squares, prints where each method offered for it peaks, and
-// checks what the issue asks of `required`'s maps.
+// Trains a model of `attention` from each training seed, prints where each method offered for it
+// peaks, and checks what the issue asks of `required`'s maps, pooled over the seeds.
 void check_localisation(const std::string& attention, ExplainMethod required) {
-  torch::manual_seed(0);
   const SquareData train = square_data(1500, 11), held_out = square_data(300, 12);
-  auto model = square_model(attention);
-  const std::clock_t cpu_start = std::clock();  // CPU time too: the machine may be shared
-  const double seconds = train_on(*model, train, 6);
-  const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-  const double acc = accuracy(*model, held_out);
-  std::cout << attention << " ViT: trained in " << seconds << " s (" << cpu
-            << " s of CPU), held-out accuracy " << acc << "\n";
-  REQUIRE(acc > 0.95);
+  // The held-out images with a square, where class 1's evidence is.
+  const auto with_square = held_out.labels.eq(1).nonzero().flatten();
+  const torch::Tensor images = held_out.images.index_select(0, with_square);
+  std::vector<Square> squares;
+  for (int64_t i = 0; i < with_square.size(0); ++i)
+    squares.push_back(held_out.squares[static_cast<size_t>(with_square[i].item<int64_t>())]);
+  const int64_t n = images.size(0);
+  const auto class_1 = torch::ones({n}, torch::kLong), class_0 = torch::zeros({n}, torch::kLong);
 
-  torch::Tensor predicted;
-  {
-    torch::NoGradGuard no_grad;
-    predicted = model->forward(held_out.images).argmax(1);
-  }
   std::vector<ExplainMethod> methods = {ExplainMethod::integrated_gradients, ExplainMethod::gradient_rollout,
                                         ExplainMethod::grad_cam};
   if (attention == "softmax") methods.push_back(ExplainMethod::rollout);
-  double hit = 0;
-  for (const ExplainMethod method : methods) {
-    const auto start = std::chrono::steady_clock::now();
-    const auto maps = explain_images(*model, held_out.images, predicted, method).maps;
-    const double share = localised(maps, held_out);
-    std::cout << attention << " ViT: " << explain_method_name(method) << " peak at the square in " << share
-              << " of held-out images (" << seconds_since(start) << " s for 300)\n";
-    CHECK(maps.min().item<float>() >= 0.0f);
-    CHECK(maps.max().item<float>() <= 1.0f);
-    if (method != required) continue;
-    hit = share;
-    // The other class's evidence is another map: where the predicted class's evidence is, the
-    // other class's is not.
-    const auto other = explain_images(*model, held_out.images, 1 - predicted, method).maps;
-    const auto difference = (maps - other).abs().flatten(1).amax(1);
-    CHECK(difference.gt(0.5).to(torch::kDouble).mean().item<double>() >= 0.9);
+  std::map<ExplainMethod, int64_t> hits;
+  int64_t scored = 0;
+  for (const uint64_t seed : kTrainingSeeds) {
+    torch::manual_seed(seed);
+    auto model = square_model(attention);
+    const std::clock_t cpu_start = std::clock();  // CPU time too: the machine may be shared
+    const double seconds = train_on(*model, train, 6);
+    const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+    const double acc = accuracy(*model, held_out);
+    std::cout << attention << " ViT, seed " << seed << ": trained in " << seconds << " s (" << cpu
+              << " s of CPU), held-out accuracy " << acc << "\n";
+    REQUIRE(acc > 0.95);
+    scored += n;
+    for (const ExplainMethod method : methods) {
+      const auto start = std::chrono::steady_clock::now();
+      const auto maps = explain_images(*model, images, class_1, method).maps;
+      const int64_t hit = localised(maps, squares);
+      hits[method] += hit;
+      std::cout << attention << " ViT, seed " << seed << ": " << explain_method_name(method)
+                << " peak at the square in " << hit << " of " << n << " ("
+                << static_cast<double>(hit) / static_cast<double>(n) << ", " << seconds_since(start)
+                << " s)\n";
+      CHECK(maps.min().item<float>() >= 0.0f);
+      CHECK(maps.max().item<float>() <= 1.0f);
+      if (method != required) continue;
+      // The map is that of the class asked for: class 0's evidence is another map.
+      const auto other = explain_images(*model, images, class_0, method).maps;
+      const auto difference = (maps - other).abs().flatten(1).amax(1);
+      CHECK(difference.gt(0.5).to(torch::kDouble).mean().item<double>() >= 0.9);
+    }
   }
-  CHECK(hit >= 0.90);
+  for (const ExplainMethod method : methods)
+    std::cout << attention << " ViT, seeds 0-2 pooled: " << explain_method_name(method) << " " << hits[method]
+              << " of " << scored << " (" << static_cast<double>(hits[method]) / static_cast<double>(scored)
+              << ")\n";
+  CHECK(static_cast<double>(hits[required]) >= 0.90 * static_cast<double>(scored));
 }
 
 }  // namespace
@@ -98,6 +112,6 @@ TEST_CASE("Integrated gradients of a trained softmax ViT point at the square", "
   check_localisation("softmax", ExplainMethod::integrated_gradients);
 }
 
-TEST_CASE("Gradient-weighted rollout of a trained SOFT ViT points at the square", "[explain][train]") {
-  check_localisation("soft", ExplainMethod::gradient_rollout);
+TEST_CASE("Integrated gradients of a trained SOFT ViT point at the square", "[explain][train]") {
+  check_localisation("soft", ExplainMethod::integrated_gradients);
 }
