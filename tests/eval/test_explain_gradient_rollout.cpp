@@ -5,31 +5,12 @@
 #include "core/config.h"
 #include "eval/explain/gradient_rollout.h"
 #include "eval/explain/heat_map.h"
+#include "explain_models.h"
 #include "models/attention_registry.h"
 #include "models/registry.h"
 
 using namespace softvit;
-
-namespace {
-
-ModelPtr small_model(const std::string& name, const std::string& attention) {
-  ModelSection s;
-  s.name = name;
-  s.img_size = 32;
-  s.attention = attention;
-  if (name == "vit_mini_patch4_28") {
-    s.embed_dim = 32;
-    s.depth = 2;
-    s.num_heads = 2;
-  } else {
-    s.dims = {16, 32, 32, 64};
-    s.heads = {1, 2, 2, 4};
-    s.depths = {1, 1, 1, 2};
-  }
-  return build_model(s, 3, 1);
-}
-
-}  // namespace
+using softvit::testing::small_explain_model;
 
 TEST_CASE("Gradient-weighted rollout adds mean_heads(ReLU(grad * A)) R block by block", "[explain]") {
   // One image, 2 heads, cls + 2 patches (grid 1 x 2), two blocks.
@@ -95,7 +76,7 @@ TEST_CASE(
   for (const char* kind : {"softmax", "soft", "soft_norm"}) {
     INFO(kind);
     torch::manual_seed(6);
-    auto model = small_model("vit_mini_patch4_28", kind);
+    auto model = small_explain_model("vit_mini_patch4_28", kind);
     model->eval();
     const auto images = torch::randn({2, 1, 32, 32});
     {
@@ -123,7 +104,7 @@ TEST_CASE(
                                    {"vit_mini_patch4_28", "sima"},
                                    {"soft_tiny_patch2_28", "soft"}}) {
     INFO(name << " " << kind);
-    auto model = small_model(name, kind);
+    auto model = small_explain_model(name, kind);
     CHECK_THROWS_WITH(explain_images(*model, torch::randn({1, 1, 32, 32}), torch::tensor({0}, torch::kLong),
                                      ExplainMethod::gradient_rollout),
                       Catch::Contains("gradient-weighted rollout"));

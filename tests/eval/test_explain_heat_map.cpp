@@ -7,9 +7,11 @@
 #include "core/config.h"
 #include "eval/explain/heat_map.h"
 #include "eval/explain/selection.h"
+#include "explain_models.h"
 #include "models/registry.h"
 
 using namespace softvit;
+using softvit::testing::small_explain_model;
 
 namespace {
 
@@ -24,23 +26,6 @@ TokenMapForward linear_token_map(const torch::Tensor& tokens, const torch::Tenso
   f.grid_w = w;
   f.logits = f.tokens.narrow(1, 1, h * w).mean(1).matmul(weight);
   return f;
-}
-
-ModelPtr small_model(const std::string& name, const std::string& attention) {
-  ModelSection s;
-  s.name = name;
-  s.img_size = 32;
-  s.attention = attention;
-  if (name == "vit_mini_patch4_28") {
-    s.embed_dim = 32;
-    s.depth = 2;
-    s.num_heads = 2;
-  } else {
-    s.dims = {16, 32, 32, 64};
-    s.heads = {1, 2, 2, 4};
-    s.depths = {1, 1, 1, 2};
-  }
-  return build_model(s, 3, 1);
 }
 
 }  // namespace
@@ -65,7 +50,7 @@ TEST_CASE("Grad-CAM of a linear read-out equals the hand computation", "[explain
 
 TEST_CASE("Grad-CAM of a ViT equals a plain loop over the token gradient", "[explain]") {
   torch::manual_seed(1);
-  auto model = small_model("vit_mini_patch4_28", "softmax");
+  auto model = small_explain_model("vit_mini_patch4_28", "softmax");
   model->eval();
   const auto images = torch::randn({2, 1, 32, 32});
   torch::AutoGradMode grad_on(true);
@@ -140,25 +125,17 @@ TEST_CASE("Attention rollout multiplies head-averaged attention plus identity", 
 }
 
 TEST_CASE("Every model family has a token map, and explanations depend on the class", "[explain]") {
-  struct Family {
-    const char* name;
-    const char* attention;
-    int64_t grid;
-  };
-  for (const Family& family :
-       {Family{"vit_mini_patch4_28", "softmax", 8}, Family{"vit_mini_patch4_28", "soft", 8},
-        Family{"vit_mini_patch4_28", "soft_norm", 8}, Family{"vit_mini_patch4_28", "seqnorm", 8},
-        Family{"vit_mini_patch4_28", "sima", 8}, Family{"soft_tiny_patch2_28", "soft", 2},
-        Family{"soft_tiny_patch2_28", "soft_norm", 2}, Family{"soft_tiny_patch2_28", "sima", 2}}) {
+  for (const auto& family : testing::explain_families()) {
+    const int64_t grid = family.pyramid ? 2 : 8;  // 32 px: stage 4 of the small-image stem; patch 4
     INFO(family.name << " with " << family.attention << " attention");
     torch::manual_seed(2);
-    auto model = small_model(family.name, family.attention);
+    auto model = small_explain_model(family.name, family.attention);
     model->eval();
     const auto images = torch::randn({2, 1, 32, 32});
     {
       torch::AutoGradMode grad_on(true);
       const TokenMapForward f = model->forward_token_map(images);
-      CHECK(f.grid_h == family.grid);
+      CHECK(f.grid_h == grid);
       torch::NoGradGuard no_grad;
       CHECK(torch::allclose(f.logits.detach(), model->forward(images), 1e-4, 1e-5));
     }

@@ -5,9 +5,11 @@
 #include "core/config.h"
 #include "eval/explain/heat_map.h"
 #include "eval/explain/integrated_gradients.h"
+#include "explain_models.h"
 #include "models/registry.h"
 
 using namespace softvit;
+using softvit::testing::small_explain_model;
 
 namespace {
 
@@ -23,23 +25,6 @@ struct QuadraticModel : Model {
   int64_t num_classes() const override { return weight.size(0); }
   torch::Tensor weight;  // classes x pixels
 };
-
-ModelPtr small_model(const std::string& name, const std::string& attention) {
-  ModelSection s;
-  s.name = name;
-  s.img_size = 32;
-  s.attention = attention;
-  if (name == "vit_mini_patch4_28") {
-    s.embed_dim = 32;
-    s.depth = 2;
-    s.num_heads = 2;
-  } else {
-    s.dims = {16, 32, 32, 64};
-    s.heads = {1, 2, 2, 4};
-    s.depths = {1, 1, 1, 2};
-  }
-  return build_model(s, 3, 1);
-}
 
 }  // namespace
 
@@ -65,7 +50,7 @@ TEST_CASE("Integrated gradients of a quadratic model equal the closed form", "[e
 
 TEST_CASE("Integrated gradients of a ViT are complete: they sum to y(x) - y(0)", "[explain]") {
   torch::manual_seed(3);
-  auto model = small_model("vit_mini_patch4_28", "softmax");
+  auto model = small_explain_model("vit_mini_patch4_28", "softmax");
   model->eval();
   const auto images = torch::randn({2, 1, 32, 32});
   const auto classes = torch::tensor({1, 2}, torch::kLong);
@@ -102,20 +87,12 @@ TEST_CASE("Patch relevance sums each cell and keeps the positive part", "[explai
 
 TEST_CASE("Every model family has an integrated-gradient map on its finest grid, and it depends on the class",
           "[explain]") {
-  struct Family {
-    const char* name;
-    const char* attention;
-    int64_t cell;
-  };
-  for (const Family& family :
-       {Family{"vit_mini_patch4_28", "softmax", 4}, Family{"vit_mini_patch4_28", "soft", 4},
-        Family{"vit_mini_patch4_28", "soft_norm", 4}, Family{"vit_mini_patch4_28", "seqnorm", 4},
-        Family{"vit_mini_patch4_28", "sima", 4}, Family{"soft_tiny_patch2_28", "soft", 2},
-        Family{"soft_tiny_patch2_28", "soft_norm", 2}, Family{"soft_tiny_patch2_28", "sima", 2}}) {
+  for (const auto& family : testing::explain_families()) {
     INFO(family.name << " with " << family.attention << " attention");
     torch::manual_seed(2);
-    auto model = small_model(family.name, family.attention);
-    CHECK(model->input_cell() == family.cell);
+    auto model = small_explain_model(family.name, family.attention);
+    const int64_t cell = family.pyramid ? 2 : 4;  // the small-image stem's stride 2; the ViT's patch 4
+    CHECK(model->input_cell() == cell);
     const auto images = torch::randn({2, 1, 32, 32});
     const auto a = explain_images(*model, images, torch::tensor({0, 0}, torch::kLong),
                                   ExplainMethod::integrated_gradients);
@@ -126,7 +103,7 @@ TEST_CASE("Every model family has an integrated-gradient map on its finest grid,
     CHECK(a.maps.max().item<float>() <= 1.0f);
     CHECK(a.maps.max().item<float>() > 0.0f);
     CHECK(!torch::allclose(a.maps, b.maps));
-    CHECK(a.layer.find("summed per " + std::to_string(family.cell)) != std::string::npos);
+    CHECK(a.layer.find("summed per " + std::to_string(cell)) != std::string::npos);
     for (const auto& p : model->parameters()) CHECK(!p.grad().defined());
   }
 }
