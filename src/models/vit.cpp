@@ -42,6 +42,14 @@ torch::Tensor VitBlock::forward_tapped(torch::Tensor x, int64_t grid_h, int64_t 
   return x + drop_path2->forward(mlp->forward(norm2->forward(x)));
 }
 
+torch::Tensor VitBlock::forward_with_operator(torch::Tensor x, int64_t grid_h, int64_t grid_w,
+                                              torch::Tensor* mixing) {
+  const auto y = attn->forward_with_operator(norm1->forward(x), grid_h, grid_w, mixing);
+  if (!mixing->defined()) return {};
+  x = x + drop_path1->forward(y);
+  return x + drop_path2->forward(mlp->forward(norm2->forward(x)));
+}
+
 torch::Tensor VitBlock::attention_probabilities(const torch::Tensor& x) {
   auto* softmax = dynamic_cast<SoftmaxAttention*>(attn.get());
   if (!softmax) throw Error("attention rollout needs softmax attention in every block");
@@ -136,16 +144,12 @@ AttentionOperatorForward VisionTransformer::forward_attention_operators(torch::T
   }
   out.maps.extra_tokens = 1;
   for (const auto& module : *blocks) {
-    auto* block = module->as<VitBlock>();
     torch::Tensor mixing;
-    const auto y = block->attn->forward_with_operator(block->norm1->forward(x), out.maps.grid_h,
-                                                      out.maps.grid_w, &mixing);
+    x = module->as<VitBlock>()->forward_with_operator(x, out.maps.grid_h, out.maps.grid_w, &mixing);
     if (!mixing.defined())
       throw Error(cat("model '", name(), "' (", options.attention,
                       " attention): gradient-weighted rollout needs softmax, soft or soft_norm attention"));
     out.maps.layers.push_back(mixing);
-    x = x + block->drop_path1->forward(y);
-    x = x + block->drop_path2->forward(block->mlp->forward(block->norm2->forward(x)));
   }
   out.logits = head->forward(head_drop->forward(norm->forward(x).select(1, 0)));
   return out;

@@ -45,6 +45,9 @@ struct VitBlock : torch::nn::Module {
   torch::Tensor forward_tapped(torch::Tensor x, int64_t grid_h, int64_t grid_w, torch::Tensor* tap);
   // Its attention's softmax probabilities for input x; throws Error unless it is softmax attention.
   torch::Tensor attention_probabilities(const torch::Tensor& x);
+  // The same as forward, the attention computed through its explicit token mixing, which goes to
+  // *mixing (undefined where the attention has none): gradient-weighted rollout (eval/explain).
+  torch::Tensor forward_with_operator(torch::Tensor x, int64_t grid_h, int64_t grid_w, torch::Tensor* mixing);
 
   LayerNorm norm1{nullptr}, norm2{nullptr};
   AttentionPtr attn;

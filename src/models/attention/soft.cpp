@@ -87,21 +87,27 @@ torch::Tensor SoftKernel::landmarks(const torch::Tensor& q, int64_t grid_h, int6
   return use_conv_landmarks ? Qnorm_act->forward(sampled) : sampled;
 }
 
-torch::Tensor SoftKernel::forward(const torch::Tensor& q_in, const torch::Tensor& v, int64_t grid_h,
-                                  int64_t grid_w) {
-  const int64_t b = q_in.size(0), n = q_in.size(2), tokens = grid_h * grid_w;
-  TORCH_CHECK(tokens > 0 && tokens <= n, "soft attention: grid ", grid_h, "x", grid_w, " does not fit ", n,
-              " tokens");
+std::array<torch::Tensor, 2> SoftKernel::nystrom_factors(const torch::Tensor& q_in, int64_t grid_h,
+                                                         int64_t grid_w, bool autocast_k1) {
   const auto q = q_in / std::pow(static_cast<double>(head_dim), 0.25);
   const auto lm = landmarks(q, grid_h, grid_w);
-  // B x h x n x m: fp32 (fp64 in tests), or bf16 under bf16 autocast (it only feeds the matmuls)
-  const auto k1 = gaussian_kernel(q, lm, /*autocast_output=*/true);
-  const auto a = gaussian_kernel(lm, lm);  // B x h x m x m
+  const auto k1 = gaussian_kernel(q, lm, autocast_k1);  // B x h x n x m
+  const auto a = gaussian_kernel(lm, lm);               // B x h x m x m
   auto inv = newton_pinv(a, newton);
   if (symmetric_norm) {
     const auto d = a.sum(-1, /*keepdim=*/true).rsqrt();  // D^-1/2 as a column
     inv = d * inv * d.transpose(-2, -1);
   }
+  return {k1, inv};
+}
+
+torch::Tensor SoftKernel::forward(const torch::Tensor& q_in, const torch::Tensor& v, int64_t grid_h,
+                                  int64_t grid_w) {
+  const int64_t b = q_in.size(0), n = q_in.size(2), tokens = grid_h * grid_w;
+  TORCH_CHECK(tokens > 0 && tokens <= n, "soft attention: grid ", grid_h, "x", grid_w, " does not fit ", n,
+              " tokens");
+  // K1: fp32 (fp64 in tests), or bf16 under bf16 autocast (it only feeds the matmuls)
+  const auto [k1, inv] = nystrom_factors(q_in, grid_h, grid_w, /*autocast_k1=*/true);
   const auto kv = torch::matmul(k1.transpose(-2, -1), v.to(k1.scalar_type()));  // m x d_h, the n-sum
   torch::Tensor inv_kv;
   {
@@ -132,25 +138,17 @@ torch::Tensor SoftKernel::forward(const torch::Tensor& q_in, const torch::Tensor
 
 torch::Tensor SoftKernel::mixing_operator(const torch::Tensor& q_in, int64_t grid_h, int64_t grid_w) {
   const int64_t n = q_in.size(2), tokens = grid_h * grid_w;
-  const auto q = q_in / std::pow(static_cast<double>(head_dim), 0.25);
-  const auto lm = landmarks(q, grid_h, grid_w);
-  const auto k1 = gaussian_kernel(q, lm);
-  const auto a = gaussian_kernel(lm, lm);
-  auto inv = newton_pinv(a, newton);
-  if (symmetric_norm) {
-    const auto d = a.sum(-1, /*keepdim=*/true).rsqrt();
-    inv = d * inv * d.transpose(-2, -1);
-  }
+  const auto [k1, inv] = nystrom_factors(q_in, grid_h, grid_w, /*autocast_k1=*/false);
   auto mixing = torch::matmul(torch::matmul(k1, inv), k1.transpose(-2, -1));
   if (!conv) return mixing;
   // The local path on one-hot maps: column m of head h's matrix is its filter's response to
   // token m alone (the same filter on each of the head's channels, so one matrix per head).
   const int64_t k = conv->weight.size(-1);
-  const auto one_hot = torch::eye(tokens, q.options())
+  const auto one_hot = torch::eye(tokens, q_in.options())
                            .reshape({tokens, 1, grid_h, grid_w})
                            .expand({tokens, num_heads, grid_h, grid_w})
                            .contiguous();
-  const auto response = F::conv2d(one_hot, conv->weight.to(q.scalar_type()),
+  const auto response = F::conv2d(one_hot, conv->weight.to(q_in.scalar_type()),
                                   F::Conv2dFuncOptions().padding(k / 2).groups(num_heads));
   const auto local = response.flatten(2).permute({1, 2, 0});  // heads x n (output) x m (input)
   const auto padded = torch::constant_pad_nd(local, {n - tokens, 0, n - tokens, 0});

@@ -26,6 +26,7 @@
 //   attn.conv                 depthwise local conv (h, 1, k, k), when local_conv > 0
 //   ff                        output projection (with bias)
 #pragma once
+#include <array>
 #include <utility>
 
 #include "models/attention.h"
@@ -49,6 +50,10 @@ struct SoftKernel : torch::nn::Module {
   // K1 pinv(A) K1^T (with SOFT-Norm's D^-1/2 scaling) plus the local path's filter as a banded
   // matrix on the grid tokens. B x heads x n x n: quadratic, for small n only.
   torch::Tensor mixing_operator(const torch::Tensor& q, int64_t grid_h, int64_t grid_w);
+  // K1 = kernel(q / d_h^(1/4), landmarks) and pinv(A) (with SOFT-Norm's D^-1/2 on both sides): what
+  // forward and mixing_operator share. autocast_k1: K1 may come out in the autocast dtype.
+  std::array<torch::Tensor, 2> nystrom_factors(const torch::Tensor& q, int64_t grid_h, int64_t grid_w,
+                                               bool autocast_k1);
 
   int64_t num_heads, head_dim, sr_ratio, landmark_count;
   bool use_conv_landmarks, symmetric_norm;

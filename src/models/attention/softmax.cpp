@@ -52,18 +52,21 @@ std::array<torch::Tensor, 3> SoftmaxAttention::project(const torch::Tensor& x) {
   return {q->forward(x).reshape({b, n, num_heads, head_dim}).transpose(1, 2), k_v[0], k_v[1]};
 }
 
-torch::Tensor SoftmaxAttention::probabilities(const torch::Tensor& x) {
-  const auto [qs, ks, vs] = project(x);
+torch::Tensor SoftmaxAttention::probabilities_of(const torch::Tensor& qs, const torch::Tensor& ks) {
   const auto scores = torch::matmul(qs, ks.transpose(-2, -1)) / std::sqrt(static_cast<double>(qs.size(-1)));
   return torch::softmax(scores, -1);
+}
+
+torch::Tensor SoftmaxAttention::probabilities(const torch::Tensor& x) {
+  const auto [qs, ks, vs] = project(x);
+  return probabilities_of(qs, ks);
 }
 
 torch::Tensor SoftmaxAttention::forward_with_operator(const torch::Tensor& x, int64_t, int64_t,
                                                       torch::Tensor* mixing) {
   const auto b = x.size(0), n = x.size(1), c = x.size(2);
   const auto [qs, ks, vs] = project(x);
-  const auto scores = torch::matmul(qs, ks.transpose(-2, -1)) / std::sqrt(static_cast<double>(qs.size(-1)));
-  *mixing = torch::softmax(scores, -1);
+  *mixing = probabilities_of(qs, ks);
   return proj_drop->forward(proj->forward(torch::matmul(*mixing, vs).transpose(1, 2).reshape({b, n, c})));
 }
 

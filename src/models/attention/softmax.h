@@ -30,6 +30,8 @@ struct SoftmaxAttention : Attention {
  private:
   // Q, K, V, each B x heads x N x head_dim.
   std::array<torch::Tensor, 3> project(const torch::Tensor& x);
+  // softmax(Q K^T / sqrt(d_h)) of projected queries and keys, explicitly.
+  static torch::Tensor probabilities_of(const torch::Tensor& qs, const torch::Tensor& ks);
 };
 
 }  // namespace softvit
