@@ -11,6 +11,8 @@
 #   2. carry .data/imagenette-b:           bash scripts/gpu_imagenette.sh stage .data/imagenette-b \
 #                                            pair 75 start scripts/imagenette_runs.txt
 #   3. (as often as needed)                bash scripts/gpu_imagenette.sh wait SECONDS collect
+# `use-tar` inflates the staged shards once to .tar beside the .tar.gz, and later `pair` and `start`
+# steps read those (the same samples; gzip is about 14 % of the loader's CPU time at 128 px).
 # `pair` measures the loader's data wait with two runs side by side; `start` launches the runs of a
 # file of lines "NAME CONFIG [--set key=value ...]" (scripts/imagenette_runs.txt) in the background.
 # `wait` returns early when every run has ended; `collect` copies each run's summary.csv,
@@ -19,6 +21,7 @@
 source "$(dirname "$0")/gpu_prelude.sh"
 data=${SOFTVIT_GPU_DATA:-/tmp/softvit-data/imagenette}
 runs_dir=${SOFTVIT_GPU_RUNS:-/tmp/softvit-runs}
+shard_sets=()  # set by use-tar
 
 split_shards() {  # here, not on the GPU machine
   local src=../shared/data/imagenette
@@ -31,6 +34,15 @@ split_shards() {  # here, not on the GPU machine
 stage() {  # $1: a carried folder of shards
   mkdir -p "$data"
   cp "$1"/* "$data"/ && echo "staged $(ls "$data" | wc -l) files in $data: $(du -sh "$data" | cut -f1)"
+}
+
+use_tar() {
+  local f
+  for f in "$data"/*.tar.gz; do
+    [ -e "${f%.gz}" ] || gzip -dc "$f" >"${f%.gz}" || return 1
+  done
+  shard_sets=(--set 'data.shards=["imagenette2-160-{split}-*.tar"]')
+  echo "reading uncompressed shards: $(du -shc "$data"/*.tar | tail -1 | cut -f1)"
 }
 
 build() {
@@ -53,7 +65,7 @@ start_runs() {  # $1: the runs file
     [[ -z "$name" || "$name" == \#* ]] && continue
     # shellcheck disable=SC2086  # rest holds the run's --set arguments
     setsid nohup $B train --config "$config" --output "$runs_dir/$name" --set data.root="$data" \
-      --set data.workers=$workers --set run.threads=2 $rest >"$runs_dir/$name.out" 2>&1 </dev/null &
+      --set data.workers=$workers --set run.threads=2 "${shard_sets[@]}" $rest >"$runs_dir/$name.out" 2>&1 </dev/null &
     echo "started $name ($config $rest), $workers loader threads"
   done <"$1"
 }
@@ -65,12 +77,12 @@ pair() {
   rm -rf "$dir"
   for model in soft deit; do
     timeout -s INT "$1" $B train --config "configs/imagenette_$model.yaml" --output "$dir/$model" \
-      --set data.root="$data" --set data.workers=$((half - 1)) --set run.threads=1 --set run.log_every=20 \
+      --set data.root="$data" --set data.workers=$((half - 1)) --set run.threads=1 --set run.log_every=20 "${shard_sets[@]}" \
       >"$dir.$model.out" 2>&1 &
   done
   wait
   for model in soft deit; do
-    echo "== $model, side by side with the other, $((half - 1)) loader threads:"
+    echo "== $model, side by side with the other, $((half - 1)) loader threads, ${shard_sets[*]:-.tar.gz shards}:"
     grep -E "done:|error" "$dir.$model.out" | cut -c1-220
   done
   rm -rf "$dir"
@@ -107,6 +119,7 @@ while [ $# -gt 0 ]; do
     split-shards) split_shards; shift ;;
     stage) stage "$2" || exit 1; shift 2 ;;
     build) build || exit 1; shift ;;
+    use-tar) use_tar || exit 1; shift ;;
     pair) pair "$2"; shift 2 ;;
     start) start_runs "$2"; shift 2 ;;
     wait) wait_runs "$2"; shift 2 ;;

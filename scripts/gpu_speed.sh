@@ -8,33 +8,46 @@
 #     and CUDA graph (the reference release's figures are in ../shared/docs/anchors.md);
 #   - the loader: softvit's whole loader against PyTorch's DataLoader, both giving uint8 batches of
 #     128 in pinned memory that are normalised on the GPU (scripts/bench_torch_loader.py --device cuda).
-# Usage on the GPU machine, with .gpu carried: bash scripts/gpu_speed.sh OUTDIR
+# Usage on the GPU machine, with .gpu carried: bash scripts/gpu_speed.sh OUTDIR [SECTION...]
+# SECTIONs (default: all, in this order): deit, soft, loader, autotune. A call of 600 s may not hold
+# them all with the build; later calls on the warm machine skip the build's finished work.
 # OUTDIR/speed.txt is the raw output to commit under docs/results/.
 # shellcheck source=scripts/gpu_prelude.sh
 source "$(dirname "$0")/gpu_prelude.sh"
 output_folder "${1:-/tmp/gpu_speed}"
+shift
+sections=" ${*:-deit soft loader autotune} "
+wants() { [[ "$sections" == *" $1 "* ]]; }
 quiet_openmp
 build_softvit "$out/build.log" softvit || exit 1
 stamp build | tee "$out/build_time.txt"
 g=(--precision bf16 --device cuda)
 {
   date -u; gpu_info | head -1; echo "$(nproc) cores"
-  stamp "DeiT-Tiny, batch 256: softvit eager, softvit CUDA graph"
-  $B bench train --model deit_tiny --batch 256 "${g[@]}" | tail -1
-  $B bench train --model deit_tiny --batch 256 "${g[@]}" --cuda-graph | tail -1
-  stamp "DeiT-Tiny, batch 256: timm eager, then torch.compile modes"
-  for mode in "" default reduce-overhead max-autotune-no-cudagraphs; do
-    timeout 200 python3 scripts/bench_timm.py --batch 256 ${mode:+--compile-mode $mode} 2>/dev/null
-  done
-  stamp "SOFT-Tiny and soft_small_release, batch 128, channels-last: eager, CUDA graph"
-  for m in soft_tiny soft_small_release; do
-    $B bench train --model "$m" --batch 128 "${g[@]}" --channels-last | tail -1
-    $B bench train --model "$m" --batch 128 "${g[@]}" --channels-last --cuda-graph | tail -1
-  done
-  stamp "loader: softvit's whole loader, then the DataLoader (uint8 pinned batches of 128, normalised on the GPU)"
-  timeout 200 $B bench loader /tmp/jpegs --generate 3000 --images 12000 --workers 16 --batch 128 --device cuda | tail -7
-  timeout 90 python3 scripts/bench_torch_loader.py /tmp/jpegs --workers 16 --batch 128 --images 12000 --device cuda
-  stamp "DeiT-Tiny, batch 256: torch.compile max-autotune (what is left of the call)"
-  timeout 240 python3 scripts/bench_timm.py --batch 256 --compile-mode max-autotune 2>/dev/null
+  if wants deit; then
+    stamp "DeiT-Tiny, batch 256: softvit eager, softvit CUDA graph"
+    $B bench train --model deit_tiny --batch 256 "${g[@]}" | tail -1
+    $B bench train --model deit_tiny --batch 256 "${g[@]}" --cuda-graph | tail -1
+    stamp "DeiT-Tiny, batch 256: timm eager, then torch.compile modes"
+    for mode in "" default reduce-overhead max-autotune-no-cudagraphs; do
+      timeout 200 python3 scripts/bench_timm.py --batch 256 ${mode:+--compile-mode $mode} 2>/dev/null
+    done
+  fi
+  if wants soft; then
+    stamp "SOFT-Tiny and soft_small_release, batch 128, channels-last: eager, CUDA graph"
+    for m in soft_tiny soft_small_release; do
+      $B bench train --model "$m" --batch 128 "${g[@]}" --channels-last | tail -1
+      $B bench train --model "$m" --batch 128 "${g[@]}" --channels-last --cuda-graph | tail -1
+    done
+  fi
+  if wants loader; then
+    stamp "loader: softvit's whole loader, then the DataLoader (uint8 pinned batches of 128, normalised on the GPU)"
+    timeout 200 $B bench loader /tmp/jpegs --generate 3000 --images 12000 --workers 16 --batch 128 --device cuda | tail -7
+    timeout 90 python3 scripts/bench_torch_loader.py /tmp/jpegs --workers 16 --batch 128 --images 12000 --device cuda
+  fi
+  if wants autotune; then
+    stamp "DeiT-Tiny, batch 256: torch.compile max-autotune (what is left of the call)"
+    timeout 240 python3 scripts/bench_timm.py --batch 256 --compile-mode max-autotune 2>/dev/null
+  fi
   stamp "done"
-} 2>&1 | tee "$out/speed.txt"
+} 2>&1 | tee -a "$out/speed.txt"
