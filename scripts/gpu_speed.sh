@@ -6,17 +6,19 @@
 #     (its autotuning takes minutes; it gets what is left of the call);
 #   - SOFT-Tiny and the release's SOFT-Small (soft_small_release), batch 128, channels-last, eager
 #     and CUDA graph (the reference release's figures are in ../shared/docs/anchors.md);
+#   - the sequence-normalised ViT against DeiT-Tiny as Imagenette trains them (128 px, patch 8), its
+#     sequence norm as one autograd function and, SOFTVIT_FUSED_SEQNORM=0, left to autograd;
 #   - the loader: softvit's whole loader against PyTorch's DataLoader, both giving uint8 batches of
 #     128 in pinned memory that are normalised on the GPU (scripts/bench_torch_loader.py --device cuda).
 # Usage on the GPU machine, with .gpu carried: bash scripts/gpu_speed.sh OUTDIR [SECTION...]
-# SECTIONs (default: all, in this order): deit, soft, loader, autotune. A call of 600 s may not hold
+# SECTIONs (default: all, in this order): deit, soft, sfvit, loader, autotune. A call of 600 s may not hold
 # them all with the build; later calls on the warm machine skip the build's finished work.
 # OUTDIR/speed.txt is the raw output to commit under docs/results/.
 # shellcheck source=scripts/gpu_prelude.sh
 source "$(dirname "$0")/gpu_prelude.sh"
 output_folder "${1:-/tmp/gpu_speed}"
 shift
-sections=" ${*:-deit soft loader autotune} "
+sections=" ${*:-deit soft sfvit loader autotune} "
 wants() { [[ "$sections" == *" $1 "* ]]; }
 quiet_openmp
 build_softvit "$out/build.log" softvit || exit 1
@@ -39,6 +41,13 @@ g=(--precision bf16 --device cuda)
       $B bench train --model "$m" --batch 128 "${g[@]}" --channels-last | tail -1
       $B bench train --model "$m" --batch 128 "${g[@]}" --channels-last --cuda-graph | tail -1
     done
+  fi
+  if wants sfvit; then
+    stamp "Imagenette's ViTs, 128 px, patch 8, batch 128: DeiT-Tiny, sfvit_tiny, sfvit_tiny by autograd"
+    p8=(--img-size 128 --set model.patch_size=8 --batch 128 "${g[@]}" --cuda-graph)
+    $B bench train --model deit_tiny "${p8[@]}" | grep "^train"
+    $B bench train --model sfvit_tiny "${p8[@]}" | grep "^train"
+    SOFTVIT_FUSED_SEQNORM=0 $B bench train --model sfvit_tiny "${p8[@]}" | grep "^train"
   fi
   if wants loader; then
     stamp "loader: softvit's whole loader, then the DataLoader (uint8 pinned batches of 128, normalised on the GPU)"

@@ -2,7 +2,9 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "kernels/gaussian_kernel.h"
 #include "models/attention/precision.h"
+#include "models/attention/seqnorm_function.h"
 
 namespace softvit {
 
@@ -15,18 +17,12 @@ SequenceNorm::SequenceNorm(int64_t num_heads, int64_t head_dim, std::string stat
   bias = register_parameter("bias", torch::zeros({num_heads, 1, head_dim}));
 }
 
-torch::Tensor SequenceNorm::forward(const torch::Tensor& x_in, int64_t extra_tokens) {
+torch::Tensor SequenceNorm::forward(const torch::Tensor& x, int64_t extra_tokens) {
   NoAutocast fp32;
-  const auto x = at_least_fp32(x_in);
-  const auto stats = use_extra_tokens ? x : x.narrow(2, extra_tokens, x.size(2) - extra_tokens);
-  torch::Tensor y;
-  if (statistic == "standardise") {
-    const auto var_mean = torch::var_mean(stats, {2}, /*unbiased=*/false, /*keepdim=*/true);
-    y = (x - std::get<1>(var_mean)) * (std::get<0>(var_mean) + eps).rsqrt();
-  } else {
-    y = x * (stats.square().mean(2, /*keepdim=*/true) + eps).rsqrt();
-  }
-  return y * weight.to(y.scalar_type()) + bias.to(y.scalar_type());
+  static const bool by_autograd = kernels::switched_off_by_env("SOFTVIT_FUSED_SEQNORM") ||
+                                  kernels::switched_off_by_env("SOFTVIT_FUSED_KERNELS");
+  const auto norm = by_autograd ? sequence_norm_by_autograd : sequence_norm;
+  return norm(x, weight, bias, use_extra_tokens ? 0 : extra_tokens, statistic == "l2", eps);
 }
 
 SeqNormAttention::SeqNormAttention(const AttentionOptions& o) : num_heads(o.num_heads) {

@@ -2,7 +2,8 @@
 // normalised along the sequence (over the tokens, per sample and channel), given a learnable
 // per-channel affine, and combined without softmax in the reordered product
 //   Y = (1/n) Q~ (K~^T V~)        per head: O(n d_h^2), nothing n x n.
-// Statistics and the n-sum K~^T V~ are computed in fp32 (autocast off).
+// Statistics and the n-sum K~^T V~ are computed in fp32 (autocast off); the normalisation is one
+// autograd function with a closed-form backward (seqnorm_function.h).
 // Options (documented choices; the paper leaves them open):
 //   seqnorm_stat = standardise: (x - mean) / sqrt(var + eps)   (biased variance over tokens)
 //                = l2:          x / sqrt(mean(x^2) + eps), i.e. the token L2 norm / sqrt(n), so that
