@@ -111,4 +111,14 @@ TEST_CASE("bench loader --config times the configured training loader (webdatase
   CHECK(text.find("split train: 8 samples") != std::string::npos);
   CHECK(text.find("| train split, batches of 4 | 2 |") != std::string::npos);
   CHECK(text.find("| 8 |") != std::string::npos);  // one epoch: 2 batches of 4
+
+  // --workers and --batch stand for the config's options; folder-only options are refused.
+  const auto [set_status, set_text] =
+      run_softvit("bench loader --config " + config + " --workers 1 --batch 2");
+  INFO(set_text);
+  REQUIRE(set_status == 0);
+  CHECK(set_text.find("| train split, batches of 2 | 1 |") != std::string::npos);
+  const auto [bad_status, bad_text] = run_softvit("bench loader --config " + config + " --generate 5");
+  CHECK(bad_status != 0);
+  CHECK(bad_text.find("--generate applies to a folder of images, not to --config") != std::string::npos);
 }
