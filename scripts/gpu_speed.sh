@@ -8,17 +8,18 @@
 #     and CUDA graph (the reference release's figures are in ../shared/docs/anchors.md);
 #   - the sequence-normalised ViT against DeiT-Tiny as Imagenette trains them (128 px, patch 8), its
 #     sequence norm as one autograd function and, SOFTVIT_FUSED_SEQNORM=0, left to autograd;
+#   - profiles of DeiT-Tiny's step, softvit eager and Inductor without CUDA graphs (the top kernels);
 #   - the loader: softvit's whole loader against PyTorch's DataLoader, both giving uint8 batches of
 #     128 in pinned memory that are normalised on the GPU (scripts/bench_torch_loader.py --device cuda).
 # Usage on the GPU machine, with .gpu carried: bash scripts/gpu_speed.sh OUTDIR [SECTION...]
-# SECTIONs (default: all, in this order): deit, soft, sfvit, loader, autotune. A call of 600 s may not hold
-# them all with the build; later calls on the warm machine skip the build's finished work.
+# SECTIONs (default: all, in this order): deit, soft, sfvit, loader, profile, autotune. A call of
+# 600 s may not hold them all with the build; later calls on the warm machine skip the finished build.
 # OUTDIR/speed.txt is the raw output to commit under docs/results/.
 # shellcheck source=scripts/gpu_prelude.sh
 source "$(dirname "$0")/gpu_prelude.sh"
 output_folder "${1:-/tmp/gpu_speed}"
 shift
-sections=" ${*:-deit soft sfvit loader autotune} "
+sections=" ${*:-deit soft sfvit loader profile autotune} "
 wants() { [[ "$sections" == *" $1 "* ]]; }
 quiet_openmp
 build_softvit "$out/build.log" softvit || exit 1
@@ -53,6 +54,14 @@ g=(--precision bf16 --device cuda)
     stamp "loader: softvit's whole loader, then the DataLoader (uint8 pinned batches of 128, normalised on the GPU)"
     timeout 200 $B bench loader /tmp/jpegs --generate 3000 --images 12000 --workers 16 --batch 128 --device cuda | tail -7
     timeout 90 python3 scripts/bench_torch_loader.py /tmp/jpegs --workers 16 --batch 128 --images 12000 --device cuda
+  fi
+  if wants profile; then
+    # Kernels side by side: softvit's eager step against Inductor's without CUDA graphs (as fast as
+    # reduce-overhead on this model), 10 steps each: what Inductor fuses that softvit launches apart.
+    stamp "profile: DeiT-Tiny, batch 256, softvit eager, then timm max-autotune-no-cudagraphs"
+    $B bench train --model deit_tiny --batch 256 "${g[@]}" --profile "$out/softvit_deit_tiny.json" | tail -45
+    timeout 240 python3 scripts/bench_timm.py --batch 256 --compile-mode max-autotune-no-cudagraphs --profile 10 \
+      2>/dev/null | tail -45
   fi
   if wants autotune; then
     stamp "DeiT-Tiny, batch 256: torch.compile max-autotune (what is left of the call)"
