@@ -8,18 +8,20 @@
 #     and CUDA graph (the reference release's figures are in ../shared/docs/anchors.md);
 #   - the sequence-normalised ViT against DeiT-Tiny as Imagenette trains them (128 px, patch 8), its
 #     sequence norm as one autograd function and, SOFTVIT_FUSED_SEQNORM=0, left to autograd;
+#   - JPEG decoding on the GPU (nvJPEG) against the CPU decoder: pixels and img/s (check decode);
 #   - profiles of DeiT-Tiny's step, softvit eager and Inductor without CUDA graphs (the top kernels);
 #   - the loader: softvit's whole loader against PyTorch's DataLoader, both giving uint8 batches of
 #     128 in pinned memory that are normalised on the GPU (scripts/bench_torch_loader.py --device cuda).
 # Usage on the GPU machine, with .gpu carried: bash scripts/gpu_speed.sh OUTDIR [SECTION...]
-# SECTIONs (default: all, in this order): deit, soft, sfvit, loader, profile, autotune. A call of
-# 600 s may not hold them all with the build; later calls on the warm machine skip the finished build.
+# SECTIONs (default: all, in this order): deit, soft, sfvit, loader, decode, profile, autotune.
+# A call of 600 s may not hold them all with the build; later calls on the warm machine skip the
+# finished build.
 # OUTDIR/speed.txt is the raw output to commit under docs/results/.
 # shellcheck source=scripts/gpu_prelude.sh
 source "$(dirname "$0")/gpu_prelude.sh"
 output_folder "${1:-/tmp/gpu_speed}"
 shift
-sections=" ${*:-deit soft sfvit loader profile autotune} "
+sections=" ${*:-deit soft sfvit loader decode profile autotune} "
 wants() { [[ "$sections" == *" $1 "* ]]; }
 quiet_openmp
 build_softvit "$out/build.log" softvit || exit 1
@@ -54,6 +56,12 @@ g=(--precision bf16 --device cuda)
     stamp "loader: softvit's whole loader, then the DataLoader (uint8 pinned batches of 128, normalised on the GPU)"
     timeout 200 $B bench loader /tmp/jpegs --generate 3000 --images 12000 --workers 16 --batch 128 --device cuda | tail -7
     timeout 90 python3 scripts/bench_torch_loader.py /tmp/jpegs --workers 16 --batch 128 --images 12000 --device cuda
+  fi
+  if wants decode; then
+    stamp "JPEG decode: nvJPEG (hardware decoder + CUDA) against the CPU decoder, then nvJPEG's CUDA decoder alone"
+    [ -d /tmp/jpegs ] || $B bench loader /tmp/jpegs --generate 3000 --images 128 --batch 128 --device cpu >/dev/null
+    $B check decode /tmp/jpegs --images 3000
+    $B check decode /tmp/jpegs --images 3000 --no-hardware | tail -6
   fi
   if wants profile; then
     # Kernels side by side: softvit's eager step against Inductor's without CUDA graphs (as fast as

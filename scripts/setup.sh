@@ -99,6 +99,21 @@ install_dicom_reference_packages() { # $1: the venv's python
     pydicom pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg pylibjpeg-rle
 }
 
+# nvJPEG's header and library beside torch, for the CUDA build's GPU JPEG decoder
+# (cmake/Nvjpeg.cmake; the GPU machine's toolkit has them, Debian's CUDA toolkit here does not).
+# 3.7 MB, pinned to the CUDA 13.0 of torch's wheel. Not fatal: without it that decoder is left out.
+install_nvjpeg() { # $1: the venv's python
+  local check="import importlib.util as u, os, sys; t = u.find_spec('torch')
+sys.exit(not (t and os.path.exists(os.path.join(os.path.dirname(t.origin), '..', 'nvidia', 'cu13', 'include', 'nvjpeg.h'))))"
+  if "$1" -c "$check" 2>/dev/null; then
+    log "nvJPEG headers: present"
+    return
+  fi
+  log "installing nvidia-nvjpeg into $SOFTVIT_VENV"
+  "$1" -m pip install --progress-bar off --no-deps "nvidia-nvjpeg==13.0.4.44" >&2 ||
+    log "could not install nvidia-nvjpeg: this build leaves the GPU JPEG decoder out"
+}
+
 # Installs torch into the venv ($1: its python) as TORCH_VARIANT asks, or completes an install that
 # lacks what this variant needs (a CPU-only venv on a machine that has since gained a toolkit).
 install_torch_into() {
@@ -108,6 +123,7 @@ install_torch_into() {
     log "installing torch==$TORCH_VERSION with its NVIDIA libraries into $SOFTVIT_VENV (about 5 GB, once per machine)"
     "$py" -m pip install --progress-bar off "torch==$TORCH_VERSION" numpy >&2
     install_reference_packages "$py"
+    install_nvjpeg "$py"
   else
     log "no CUDA toolkit: installing torch==$TORCH_VERSION for a CPU build into $SOFTVIT_VENV (the wheel without its NVIDIA dependencies, about 0.9 GB, once per machine)"
     "$py" -m pip install --progress-bar off --no-deps "torch==$TORCH_VERSION" "${CPU_RUNTIME_PACKAGES[@]}" >&2
@@ -131,6 +147,7 @@ install_torch() {
   if [ -n "$prefix" ] && { [ "$TORCH_VARIANT" = cpu ] || has_cuda_libraries "$py"; }; then
     log "reusing torch $TORCH_VERSION in $SOFTVIT_VENV ($TORCH_VARIANT build)"
     [ "$TORCH_VARIANT" = cpu ] || install_reference_packages "$py"
+    [ "$TORCH_VARIANT" = cpu ] || install_nvjpeg "$py"
   else
     install_torch_into "$py"
     prefix=$(torch_prefix_of "$py")

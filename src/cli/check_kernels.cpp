@@ -124,6 +124,7 @@ void add_check_command(CLI::App& app) {
                 "self-test of this check on the CPU: the reference paths stand in for the fused kernels");
   cmd->add_flag("--list", args->list, "list the registered checks (src/kernels/*_check.cpp) and exit");
   cmd->callback([args] { run(*args); });
+  add_check_decode_command(*check);
 }
 
 }  // namespace softvit::cli

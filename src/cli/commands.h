@@ -14,6 +14,7 @@ void add_convert_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 // `softvit check kernels`: the fused CUDA kernels against the reference paths (GPU only).
 void add_check_command(CLI::App& app);
+void add_check_decode_command(CLI::App& check);
 void add_launch_command(CLI::App& app);
 // Subcommands of `softvit bench`, each in its own file.
 void add_bench_steps_commands(CLI::App& bench);
