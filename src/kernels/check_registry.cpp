@@ -10,6 +10,8 @@ const std::vector<KernelCheck>& kernel_checks() {
        check_newton_pinv},
       {"depthwise_conv", "depthwise_conv", "depthwise convolution: forward, dx, dw", check_depthwise_conv},
       {"layer_norm", "layer_norm", "LayerNorm: forward, dx, dgamma, dbeta", check_layer_norm},
+      {"crop_resize", "crop_resize", "crop, resize, flip and normalise of decoded images (the GPU decode path)",
+       check_crop_resize},
       {"soft_layer", "", "one SOFT attention layer end to end, fused against reference (not with --quick)",
        check_soft_layer},
   };

@@ -26,5 +26,6 @@ void check_newton_pinv(const Target& target, std::vector<Row>& rows);
 void check_depthwise_conv(const Target& target, std::vector<Row>& rows);
 void check_layer_norm(const Target& target, std::vector<Row>& rows);
 void check_soft_layer(const Target& target, std::vector<Row>& rows);
+void check_crop_resize(const Target& target, std::vector<Row>& rows);
 
 }  // namespace softvit::kernels::check
