@@ -9,9 +9,9 @@
 // What is scored is never inherited from the run: the whole split (data.limit_eval only with --set
 // here), with the training normalisation (data.mean/std only with --set here); unreadable images
 // are left out and listed (data.on_error skip) or stop the evaluation, never replaced.
-// --explain N [--explain-method ig|gradcam|chefer|rollout] [--class NAME|INDEX]: heat maps of up to N images
-// per class and group (eval/explain/selection.h) into D/explain/ and D/explain.png (or F_explain/,
-// F_explain.png), computed after scoring in a pass of their own that changes no reported number.
+// --explain N [--explain-method ig|smoothgrad-ig|gradcam|chefer|rollout] [--class NAME|INDEX]: heat maps of
+// up to N images per class and group (eval/explain/selection.h) into D/explain/ and D/explain.png (or
+// F_explain/, F_explain.png), computed after scoring in a pass of their own that changes no reported number.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -191,9 +191,10 @@ void add_eval_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option(
          "--explain-method", args->explain.method,
-         "ig: integrated gradients (any model, the default) | gradcam (any model) | chefer: "
+         "ig: integrated gradients, 64 steps (any model, the default) | smoothgrad-ig: integrated "
+         "gradients averaged over 8 noisy copies, 8 steps each (any model) | gradcam (any model) | chefer: "
          "gradient-weighted attention rollout (softmax, SOFT and SOFT-Norm ViTs) | rollout (softmax ViTs)")
-      ->check(CLI::IsMember({"ig", "gradcam", "chefer", "rollout"}));
+      ->check(CLI::IsMember({"ig", "smoothgrad-ig", "gradcam", "chefer", "rollout"}));
   cmd->add_option("--class", args->explain.explained_class,
                   "explain this class (a name or index) instead of each image's predicted class");
   cmd->footer(

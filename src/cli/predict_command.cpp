@@ -6,8 +6,9 @@
 // decision threshold is either given or chosen on the run's validation split for an operating
 // point of eval.positive_class, and written in the CSV's header with how it was chosen.
 // Unreadable images stop the run (data.on_error stop) or are left out and listed (skip).
-// --explain [--explain-method ig|gradcam|chefer|rollout] [--class NAME|INDEX] [--explain-max N]: heat maps of
-// the first N images (100) into <csv stem>_explain/ and <csv stem>_explain.png, after predicting.
+// --explain [--explain-method ig|smoothgrad-ig|gradcam|chefer|rollout] [--class NAME|INDEX]
+// [--explain-max N]: heat maps of the first N images (100) into <csv stem>_explain/ and
+// <csv stem>_explain.png, after predicting.
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -164,9 +165,10 @@ void add_predict_command(CLI::App& app) {
                 "<csv stem>_explain/ and a contact sheet <csv stem>_explain.png");
   cmd->add_option(
          "--explain-method", args->explain_method,
-         "ig: integrated gradients (any model, the default) | gradcam (any model) | chefer: "
+         "ig: integrated gradients, 64 steps (any model, the default) | smoothgrad-ig: integrated "
+         "gradients averaged over 8 noisy copies, 8 steps each (any model) | gradcam (any model) | chefer: "
          "gradient-weighted attention rollout (softmax, SOFT and SOFT-Norm ViTs) | rollout (softmax ViTs)")
-      ->check(CLI::IsMember({"ig", "gradcam", "chefer", "rollout"}));
+      ->check(CLI::IsMember({"ig", "smoothgrad-ig", "gradcam", "chefer", "rollout"}));
   cmd->add_option("--class", args->explained_class, "with --explain: explain this class (a name or index)");
   cmd->add_option("--explain-max", args->explain_max, "with --explain: explain at most the first N images")
       ->check(CLI::PositiveNumber);

@@ -1,5 +1,6 @@
-// The small models of every family that the explanation tests build: a 2-block ViT of width 32
-// (any attention) or a narrow SOFT pyramid, 32 px, 1 channel, 3 classes, random weights.
+// The small models that the explanation tests build: of every family, a 2-block ViT of width 32
+// (any attention) or a narrow SOFT pyramid, 32 px, 1 channel, 3 classes, random weights; and the
+// two-class ViT that the localisation tests train on square_data.h.
 #pragma once
 #include <string>
 #include <vector>
@@ -24,6 +25,19 @@ inline ModelPtr small_explain_model(const std::string& name, const std::string& 
     s.depths = {1, 1, 1, 2};
   }
   return build_model(s, 3, 1);
+}
+
+// The localisation tests' model: ViT of 32 px, patch 4, width 32, depth 2, 4 heads, 2 classes.
+inline ModelPtr square_model(const std::string& attention) {
+  ModelSection s;
+  s.name = "vit_mini_patch4_28";
+  s.img_size = 32;
+  s.patch_size = 4;
+  s.embed_dim = 32;
+  s.depth = 2;
+  s.num_heads = 4;
+  s.attention = attention;
+  return build_model(s, 2, 1);
 }
 
 // Every family the explanations cover: the ViT with each attention, and the SOFT pyramids.

@@ -95,7 +95,8 @@ TEST_CASE("eval --explain writes heat maps and a contact sheet and changes no me
   const size_t written = pngs_in(dir.path("explained/explain"));
   CHECK(written >= 2);
   CHECK(written <= 12);  // up to 2 per class in each of three groups
-  CHECK(explained.text.find("explanations (integrated gradients on the input") != std::string::npos);
+  CHECK(explained.text.find("explanations (integrated gradients on the input, 64 steps") !=
+        std::string::npos);
   CHECK(explained.text.find(cat(written, " images (up to 2 per class")) != std::string::npos);
   const cv::Mat sheet = cv::imread(dir.path("explained/explain.png"));
   CHECK(sheet.cols > 160);
@@ -123,6 +124,13 @@ TEST_CASE("eval --explain writes heat maps and a contact sheet and changes no me
     INFO(chefer.text);
     CHECK(chefer.status == 0);
     CHECK(chefer.text.find("explanations (gradient-weighted attention rollout") != std::string::npos);
+    const auto smooth = run_softvit("eval --checkpoint " + best + " --output-dir " + dir.path("smooth") +
+                                    " --explain 1 --explain-method smoothgrad-ig");
+    INFO(smooth.text);
+    CHECK(smooth.status == 0);
+    CHECK(smooth.text.find("explanations (SmoothGrad integrated gradients on the input, 8 noisy copies") !=
+          std::string::npos);
+    CHECK(pngs_in(dir.path("smooth/explain")) >= 1);
     const auto without_output = run_softvit("eval --checkpoint " + best + " --explain 1");
     CHECK(without_output.status != 0);
     CHECK(without_output.text.find("--explain writes images") != std::string::npos);

@@ -3,11 +3,13 @@
 // class 0 is the noise alone (square_data.h). Each model is trained from 3 fixed seeds (0, 1, 2),
 // and every seed's model must be more than 95% accurate on held-out images. On the held-out images
 // with a square, class 1's map must peak in the square or within one patch (4 px) of it in at least
-// 90% of them, pooled over the seeds (each seed's figure is printed), and class 0's map must differ
-// from class 1's. The method required is the default, integrated gradients, for both models; every
-// method offered is printed beside it. Measured on 2026-12-07 (2 CPU cores), pooled over the seeds:
-// softmax ViT 100% (498 of 498), SOFT ViT 92.6% (461 of 498; the seeds give 88.6, 89.2, 100%);
-// 10 s and 14 s on the idle cores. docs/explain.md, "Localisation", has every method's figures.
+// 90% of them: for each seed's softmax ViT, and for the SOFT ViT pooled over the seeds (two of its
+// seeds stay below 90% on their own); and class 0's map must differ from class 1's. The method
+// required is the default, integrated gradients (64 steps), for both models; the other methods
+// offered, except SmoothGrad, are printed beside it. Measured on 2026-12-07 (2 CPU cores): softmax
+// ViT 100% at every seed; SOFT ViT 88.6, 88.6, 100% (pooled 92.4%, 460 of 498). docs/explain.md,
+// "Localisation", has every method's figures, the development seeds
+// (test_explain_localisation_dev.cpp) and the times.
 #include <chrono>
 #include <ctime>
 #include <iostream>
@@ -17,6 +19,8 @@
 #include "catch.h"
 #include "core/config.h"
 #include "eval/explain/heat_map.h"
+#include "eval/explain/integrated_gradients.h"
+#include "explain_models.h"
 #include "models/registry.h"
 #include "square_data.h"
 
@@ -27,18 +31,6 @@ namespace {
 
 constexpr int64_t kPatch = 4;
 const std::vector<uint64_t> kTrainingSeeds = {0, 1, 2};
-
-ModelPtr square_model(const std::string& attention) {
-  ModelSection s;
-  s.name = "vit_mini_patch4_28";
-  s.img_size = kSquareImage;
-  s.patch_size = kPatch;
-  s.embed_dim = 32;
-  s.depth = 2;
-  s.num_heads = 4;
-  s.attention = attention;
-  return build_model(s, 2, 1);
-}
 
 // How many maps peak at their image's square (within one patch).
 int64_t localised(const torch::Tensor& maps, const std::vector<Square>& squares) {
@@ -53,8 +45,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 // Trains a model of `attention` from each training seed, prints where each method offered for it
-// peaks, and checks what the issue asks of `required`'s maps, pooled over the seeds.
-void check_localisation(const std::string& attention, ExplainMethod required) {
+// peaks, and checks what the issue asks of `required`'s maps pooled over the seeds and, with
+// per_seed, for every seed's model on its own.
+void check_localisation(const std::string& attention, ExplainMethod required, bool per_seed) {
   const SquareData train = square_data(1500, 11), held_out = square_data(300, 12);
   // The held-out images with a square, where class 1's evidence is.
   const auto with_square = held_out.labels.eq(1).nonzero().flatten();
@@ -65,6 +58,8 @@ void check_localisation(const std::string& attention, ExplainMethod required) {
   const int64_t n = images.size(0);
   const auto class_1 = torch::ones({n}, torch::kLong), class_0 = torch::zeros({n}, torch::kLong);
 
+  // SmoothGrad integrated gradients are left out to save time (64 passes per image; the figures of
+  // 2026-12-07 are in docs/explain.md).
   std::vector<ExplainMethod> methods = {ExplainMethod::integrated_gradients, ExplainMethod::gradient_rollout,
                                         ExplainMethod::grad_cam};
   if (attention == "softmax") methods.push_back(ExplainMethod::rollout);
@@ -93,6 +88,7 @@ void check_localisation(const std::string& attention, ExplainMethod required) {
       CHECK(maps.min().item<float>() >= 0.0f);
       CHECK(maps.max().item<float>() <= 1.0f);
       if (method != required) continue;
+      if (per_seed) CHECK(static_cast<double>(hit) >= 0.90 * static_cast<double>(n));
       // The map is that of the class asked for: class 0's evidence is another map.
       const auto other = explain_images(*model, images, class_0, method).maps;
       const auto difference = (maps - other).abs().flatten(1).amax(1);
@@ -109,9 +105,11 @@ void check_localisation(const std::string& attention, ExplainMethod required) {
 }  // namespace
 
 TEST_CASE("Integrated gradients of a trained softmax ViT point at the square", "[explain][train]") {
-  check_localisation("softmax", ExplainMethod::integrated_gradients);
+  check_localisation("softmax", ExplainMethod::integrated_gradients, true);
 }
 
 TEST_CASE("Integrated gradients of a trained SOFT ViT point at the square", "[explain][train]") {
-  check_localisation("soft", ExplainMethod::integrated_gradients);
+  // Pooled only: two of the three seeds' models stay below 90% on their own (88.6% each), with 16
+  // steps and with 64, and no variant chosen on other seeds lifted them (docs/explain.md).
+  check_localisation("soft", ExplainMethod::integrated_gradients, false);
 }

@@ -4,20 +4,24 @@
 #include "core/strings.h"
 #include "eval/explain/gradient_rollout.h"
 #include "eval/explain/integrated_gradients.h"
+#include "eval/explain/smoothgrad.h"
 
 namespace softvit {
 
 ExplainMethod parse_explain_method(const std::string& name) {
   if (name == "ig") return ExplainMethod::integrated_gradients;
+  if (name == "smoothgrad-ig") return ExplainMethod::smoothgrad_integrated_gradients;
   if (name == "gradcam") return ExplainMethod::grad_cam;
   if (name == "chefer") return ExplainMethod::gradient_rollout;
   if (name == "rollout") return ExplainMethod::rollout;
-  throw ConfigError(
-      cat("--explain-method: unknown method '", name, "' (known: ig, gradcam, chefer, rollout)"));
+  throw ConfigError(cat("--explain-method: unknown method '", name,
+                        "' (known: ig, smoothgrad-ig, gradcam, chefer, rollout)"));
 }
 
 std::string explain_method_name(ExplainMethod method) {
   switch (method) {
+    case ExplainMethod::smoothgrad_integrated_gradients:
+      return "SmoothGrad integrated gradients";
     case ExplainMethod::integrated_gradients:
       return "integrated gradients";
     case ExplainMethod::grad_cam:
@@ -83,7 +87,14 @@ HeatMaps explain_images(Model& model, const torch::Tensor& images, const torch::
   const auto input = images.to(torch::kFloat);
   HeatMaps out;
   torch::Tensor grid;
-  if (method == ExplainMethod::integrated_gradients) {
+  if (method == ExplainMethod::smoothgrad_integrated_gradients) {
+    const int64_t cell = model.input_cell();
+    const SmoothGradSettings s;
+    grid = patch_relevance(smoothgrad_integrated_gradients(model, input, classes, s), cell);
+    out.layer =
+        cat("the input, ", s.samples, " noisy copies (sd ", s.noise_level * 100, "% of the image's range), ",
+            s.steps, " steps each from the mean colour, summed per ", cell, " x ", cell, " px cell");
+  } else if (method == ExplainMethod::integrated_gradients) {
     const int64_t cell = model.input_cell();
     grid = patch_relevance(integrated_gradients(model, input, classes), cell);
     out.layer = cat("the input, ", kIntegratedGradientSteps, " steps from the mean colour, summed per ", cell,

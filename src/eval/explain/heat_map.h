@@ -1,7 +1,10 @@
 // Explanation heat maps of a model's decision (softvit eval/predict --explain), computed on the
 // preprocessed images the model scores:
 //  - integrated gradients (Sundararajan et al. 2017) of the class's logit with respect to the
-//    input, summed per token-grid cell (integrated_gradients.h), for every model: the default;
+//    input, 64 steps, summed per token-grid cell (integrated_gradients.h), for every model: the
+//    default;
+//  - SmoothGrad on integrated gradients (Smilkov et al. 2017; smoothgrad.h): the same, averaged
+//    over 8 noisy copies of the image (8 steps each), for every model;
 //  - Grad-CAM (Selvaraju et al. 2017) on the model's token map (Model::forward_token_map): the
 //    weight of channel c is the mean over grid positions of d(logit of the class)/d(A_c), and the map
 //    is ReLU(sum_c w_c A_c);
@@ -22,9 +25,15 @@
 
 namespace softvit {
 
-enum class ExplainMethod { integrated_gradients, grad_cam, gradient_rollout, rollout };
+enum class ExplainMethod {
+  integrated_gradients,
+  smoothgrad_integrated_gradients,
+  grad_cam,
+  gradient_rollout,
+  rollout
+};
 
-// "ig" | "gradcam" | "chefer" | "rollout"; throws ConfigError otherwise.
+// "ig" | "smoothgrad-ig" | "gradcam" | "chefer" | "rollout"; throws ConfigError otherwise.
 ExplainMethod parse_explain_method(const std::string& name);
 std::string explain_method_name(ExplainMethod method);
 

@@ -10,6 +10,10 @@
 // attributions sum to y(x) - y(x') up to the rule's error. A patch's relevance is the sum over its
 // pixels and channels (signed: positive is evidence for the class), and the map keeps the positive
 // part, as Grad-CAM does.
+//
+// 64 steps by default (16 until 2026-12-07), inside the 20-300 that Sundararajan et al. find enough
+// for the integral; chosen on the localisation test's development seeds (docs/explain.md,
+// "Localisation"). Cost: 64 forward and backward passes per batch.
 #pragma once
 #include <torch/torch.h>
 
@@ -17,7 +21,7 @@
 
 namespace softvit {
 
-constexpr int64_t kIntegratedGradientSteps = 16;
+constexpr int64_t kIntegratedGradientSteps = 64;
 
 // Per-pixel attributions, summed over channels: B x H x W. images: B x C x H x W (normalised, on
 // the model's device); classes: B int64. The model's parameters get no gradient.
