@@ -83,4 +83,19 @@ inline bool peak_near(const torch::Tensor& map, const Square& s, int64_t margin)
   return x >= s.x - margin && x < s.x + s.side + margin && y >= s.y - margin && y < s.y + s.side + margin;
 }
 
+// The images of `d` that have a square (class 1, where its evidence is), and their squares.
+struct WithSquares {
+  torch::Tensor images;
+  std::vector<Square> squares;
+};
+
+inline WithSquares with_squares(const SquareData& d) {
+  const auto index = d.labels.eq(1).nonzero().flatten();
+  WithSquares w;
+  w.images = d.images.index_select(0, index);
+  for (int64_t i = 0; i < index.size(0); ++i)
+    w.squares.push_back(d.squares[static_cast<size_t>(index[i].item<int64_t>())]);
+  return w;
+}
+
 }  // namespace softvit::testing

@@ -49,12 +49,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 // per_seed, for every seed's model on its own.
 void check_localisation(const std::string& attention, ExplainMethod required, bool per_seed) {
   const SquareData train = square_data(1500, 11), held_out = square_data(300, 12);
-  // The held-out images with a square, where class 1's evidence is.
-  const auto with_square = held_out.labels.eq(1).nonzero().flatten();
-  const torch::Tensor images = held_out.images.index_select(0, with_square);
-  std::vector<Square> squares;
-  for (int64_t i = 0; i < with_square.size(0); ++i)
-    squares.push_back(held_out.squares[static_cast<size_t>(with_square[i].item<int64_t>())]);
+  const auto [images, squares] = with_squares(held_out);  // where class 1's evidence is
   const int64_t n = images.size(0);
   const auto class_1 = torch::ones({n}, torch::kLong), class_0 = torch::zeros({n}, torch::kLong);
 
