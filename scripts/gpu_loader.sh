@@ -16,19 +16,7 @@ stamp build | tee "$out/build.log"
   timeout 60 python3 scripts/bench_torch_loader.py "$jpg/all" --workers 16 --batch 128 --images 12000 --device cuda
 } > "$out/loader.txt" 2>&1
 
-# 10 classes of the generated images, one in 12 held out for validation (symlinks); the training
-# images linked COPIES times (default 4), so that an epoch has many more batches than workers.
-i=0
-for f in "$jpg"/all/*.jpg; do
-  if [ $(( (i / 10) % 12 )) = 0 ]; then
-    mkdir -p "$jpg/val/c$((i % 10))"
-    ln -sf "$f" "$jpg/val/c$((i % 10))/"
-  else
-    mkdir -p "$jpg/train/c$((i % 10))"
-    for copy in $(seq "${COPIES:-4}"); do ln -sf "$f" "$jpg/train/c$((i % 10))/copy${copy}_$(basename "$f")"; done
-  fi
-  i=$((i + 1))
-done
+jpeg_class_folders "$jpg" "${COPIES:-4}"
 {
   stamp "DeiT-Tiny on 224 px JPEGs (the bench loader's train pipeline)"
   timeout -s INT "${2:-100}" $B train --config configs/soft_tiny_imagenet.yaml --set model.name=deit_tiny \

@@ -39,3 +39,20 @@ build_softvit() {
 
 # One line per GPU: name, memory, driver.
 gpu_info() { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader; }
+
+# jpeg_class_folders DIR [COPIES]: DIR/all/*.jpg (bench loader --generate) as a folder dataset of
+# 10 classes, DIR/train and DIR/val (one image in 12 held out), as symlinks; each training image
+# linked COPIES times (default 4), so that an epoch has many more batches than workers.
+jpeg_class_folders() {
+  local jpg=$1 copies=${2:-4} i=0 f copy
+  for f in "$jpg"/all/*.jpg; do
+    if [ $(((i / 10) % 12)) = 0 ]; then
+      mkdir -p "$jpg/val/c$((i % 10))"
+      ln -sf "$f" "$jpg/val/c$((i % 10))/"
+    else
+      mkdir -p "$jpg/train/c$((i % 10))"
+      for copy in $(seq "$copies"); do ln -sf "$f" "$jpg/train/c$((i % 10))/copy${copy}_$(basename "$f")"; done
+    fi
+    i=$((i + 1))
+  done
+}

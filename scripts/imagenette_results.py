@@ -31,13 +31,15 @@ def run_row(folder):
     if not rows:
         return None
     last = rows[-1]
-    waits = []
+    waits, idles = [], []
     path = os.path.join(folder, "metrics.jsonl.gz")
     if os.path.exists(path):
         for line in gzip.open(path, "rt"):
             record = json.loads(line)
             if record.get("type") == "epoch" and "data_wait" in record:
                 waits.append(record["data_wait"])
+            if record.get("type") == "epoch" and record.get("gpu_idle") is not None:
+                idles.append(record["gpu_idle"])  # runs since 2026-12-08: the GPU's side
     log = open(os.path.join(folder, "train.log")).read() if os.path.exists(os.path.join(folder, "train.log")) else ""
     finished = re.search(r"finished: best (\S+) ([\d.]+) at epoch (\d+), (\S+), (\d+) img/s, peak GPU memory ([\d.]+) GiB", log)
     model = re.search(r"model: (\S+), (\d+) parameters", log)
@@ -49,6 +51,7 @@ def run_row(folder):
         "wall": finished.group(4) if finished else "(unfinished)",
         "img_s": statistics.mean(float(r["img_s"]) for r in rows),
         "data_wait": statistics.mean(waits) if waits else None,
+        "gpu_idle": statistics.mean(idles) if idles else None,
         "memory": finished.group(6) if finished else "",
         "model": model.group(1) if model else "",
     }
@@ -58,8 +61,8 @@ def main():
     root, files = sys.argv[1], sys.argv[2:]
     sets = overrides(files)
     print("| run | model | overrides | epochs | val top-1, last epoch | EMA top-1, last | best (epoch) "
-          "| train img/s (mean of epochs) | data wait | peak GPU GiB | wall |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| train img/s (mean of epochs) | data wait (host) | GPU idle between steps | peak GPU GiB | wall |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in sorted(os.listdir(root)):
         folder = os.path.join(root, name)
         if not os.path.exists(os.path.join(folder, "summary.csv")):
@@ -69,8 +72,9 @@ def main():
             continue
         ema = f"{100 * r['ema_top1']:.2f}" if r["ema_top1"] is not None else ""
         wait = f"{100 * r['data_wait']:.1f} %" if r["data_wait"] is not None else ""
+        idle = f"{100 * r['gpu_idle']:.1f} %" if r["gpu_idle"] is not None else ""
         print(f"| {name} | {r['model']} | {sets.get(name, '')} | {r['epochs']} | {100 * r['val_top1']:.2f} | {ema} "
-              f"| {r['best']} | {r['img_s']:.0f} | {wait} | {r['memory']} | {r['wall']} |")
+              f"| {r['best']} | {r['img_s']:.0f} | {wait} | {idle} | {r['memory']} | {r['wall']} |")
 
 
 if __name__ == "__main__":

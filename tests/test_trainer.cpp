@@ -233,7 +233,13 @@ TEST_CASE("checkpoint: a writer killed at any moment leaves a loadable checkpoin
         _exit(3);  // never unwind into the parent's test (its TempDir would remove the folder)
       }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(150 + 97 * attempt));
+    // Killed only once the child has landed a write of its own (on a loaded machine a fixed delay
+    // may end before the first one), then some way into a later write.
+    const int64_t before = read_checkpoint_info(path).step;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (read_checkpoint_info(path).step == before && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(40 + 97 * attempt));
     kill(child, SIGKILL);
     int status = 0;
     waitpid(child, &status, 0);

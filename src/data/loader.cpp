@@ -16,7 +16,7 @@ namespace softvit {
 constexpr int kMaxReplacements = 50;  // unreadable samples in a row before giving up under skip
 
 struct Loader::Sample {
-  cv::Mat image;
+  SampleImage image;
   int64_t index = 0;     // the sample actually used (a replacement under skip)
   std::string name;      // its identifier (RawImage::name)
   bool dropped = false;  // unreadable and left out (evaluation under skip)
@@ -154,7 +154,10 @@ std::optional<Batch> Loader::next() {
     work_ready_.notify_all();
     skips_.add(pending->skipped);
     if (pending->error) std::rethrow_exception(pending->error);
-    if (!pending->empty) return builder_.finish(*pending);
+    if (pending->empty) continue;
+    Batch batch = builder_.finish(*pending);
+    skips_.add(pending->unreadable_on_device);
+    return batch;
   }
 }
 
@@ -204,10 +207,10 @@ Loader::Pending Loader::build(int64_t epoch, int64_t batch, const std::vector<Ep
     pending.empty = samples.empty();
     if (pending.empty) return pending;
     const auto n = static_cast<int64_t>(samples.size());
-    std::vector<cv::Mat> images;
+    std::vector<SampleImage> images;
     std::vector<EraseBox> erase;
     for (auto& sample : samples) {
-      images.push_back(sample.image);
+      images.push_back(std::move(sample.image));
       erase.push_back(std::move(sample.erase));
       pending.names.push_back(sample.name);
     }
@@ -227,7 +230,7 @@ Loader::Pending Loader::build(int64_t epoch, int64_t batch, const std::vector<Ep
     }
     Rng batch_rng(Rng::key(
         {options_.sampler.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(batch), 0x313ULL}));
-    builder_.assemble(pending, images, std::move(erase), std::move(labels), batch_rng,
+    builder_.assemble(pending, std::move(images), std::move(erase), std::move(labels), batch_rng,
                       [&](size_t i) { return samples[i].name; });
   } catch (...) {
     pending.error = std::current_exception();
@@ -276,6 +279,7 @@ LoaderConfig loader_config(const RunConfig& config, bool train, int rank, int wo
     o.mixup.label_smoothing = config.train.label_smoothing;
   }
   o.device = torch::Device(config.run.device);
+  o.decode_on_device = train && data.decode == "gpu";  // evaluation keeps the reference decoder
   return o;
 }
 

@@ -48,6 +48,8 @@ struct LoaderConfig {
   std::vector<double> mean = {0.0}, std = {1.0};
   MixupOptions mixup;  // classes filled in from the source
   torch::Device device = torch::kCPU;
+  bool decode_on_device = false;      // data.decode: gpu (training loaders; batch_builder.h)
+  bool device_decode_on_cpu = false;  // tests: run the GPU decode path's steps on a CPU device
 };
 
 class Loader : public DataLoader {

@@ -241,7 +241,7 @@ ShardLoader::Built ShardLoader::build(int64_t epoch, int64_t batch, std::vector<
       raws[i].encoded = std::move(samples[i].image);
       raws[i].name = samples[i].name;
     }
-    std::vector<cv::Mat> images;
+    std::vector<SampleImage> images;
     std::vector<EraseBox> erase;
     std::vector<int64_t> labels;
     for (size_t i = 0; i < n; ++i) {
@@ -275,8 +275,8 @@ ShardLoader::Built ShardLoader::build(int64_t epoch, int64_t batch, std::vector<
     }
     Rng mix_rng(Rng::key({o.sampler.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(o.sampler.rank),
                           static_cast<uint64_t>(batch), 0x313ULL}));
-    builder_.assemble(built, images, std::move(erase), torch::tensor(labels, torch::kInt64), mix_rng,
-                      [&](size_t i) { return built.names[i]; });
+    builder_.assemble(built, std::move(images), std::move(erase), torch::tensor(labels, torch::kInt64),
+                      mix_rng, [&](size_t i) { return built.names[i]; });
   } catch (...) {
     built.error = std::current_exception();
   }
@@ -302,7 +302,9 @@ std::optional<Batch> ShardLoader::next() {
     skips_.add(built->skipped);
     if (built->error) std::rethrow_exception(built->error);
     if (built->empty) continue;
-    return builder_.finish(*built);
+    Batch batch = builder_.finish(*built);
+    skips_.add(built->unreadable_on_device);
+    return batch;
   }
 }
 

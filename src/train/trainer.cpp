@@ -26,6 +26,7 @@
 #include "train/checkpoint.h"
 #include "train/collapse_guard.h"
 #include "train/device.h"
+#include "train/device_gaps.h"
 #include "train/ema.h"
 #include "train/ema_horizon.h"
 #include "train/graphed_step.h"
@@ -103,8 +104,10 @@ class Trainer {
 
  private:
   void train_epoch(int64_t epoch, int64_t skip_batches);
-  // data_wait: the fraction of the epoch's training time spent waiting for the loader.
-  void end_epoch(int64_t epoch, double epoch_seconds, double train_loss, double img_s, double data_wait);
+  // data_wait: the fraction of the epoch's training time the host spent waiting for the loader;
+  // gpu_idle (CUDA): the fraction the GPU spent between steps (DeviceGaps).
+  void end_epoch(int64_t epoch, double epoch_seconds, double train_loss, double img_s, double data_wait,
+                 std::optional<double> gpu_idle);
   void save(const std::string& name, int64_t epoch, int64_t batch_in_epoch, bool with_optimizer);
   // Warns (or stops the run, train.on_collapse: stop) when training has fallen back to chance.
   void check_collapse(int64_t epoch, double train_loss, const EvalResult& val);
@@ -140,8 +143,9 @@ class Trainer {
   double lr_ = 0;
   double train_seconds_ = 0;
   int64_t images_seen_ = 0;
-  int64_t first_step_ = 0;  // optimizer steps done before this process started (resume)
-  bool has_last_ = false;   // this run's last.pt exists (resumed from, or saved)
+  DeviceGaps gaps_{torch::kCPU};  // the GPU's idle time between steps, beside the host's data wait
+  int64_t first_step_ = 0;        // optimizer steps done before this process started (resume)
+  bool has_last_ = false;         // this run's last.pt exists (resumed from, or saved)
   TrainResult result_;
 };
 
@@ -159,6 +163,7 @@ Trainer::Trainer(const RunConfig& config, const TrainOptions& options)
   const int threads = set_threads(dp_->threads(config_.run.threads));
   torch::manual_seed(static_cast<uint64_t>(config_.run.seed));
   device_ = dp_->device();
+  gaps_ = DeviceGaps(device_);
   bf16_ = config_.train.precision == "bf16";
   if (bf16_ && !device_.is_cuda()) log::warn("train.precision bf16 applies to CUDA only; training in fp32");
 
@@ -317,6 +322,7 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
   model_->train();
   train_loader_->start_epoch(epoch);
   train_loader_->skip(skip_batches);  // the batches already trained on; the next ones are the same
+  gaps_.epoch_started();
   const int64_t accum = config_.train.accum_steps;
   const int64_t usable_batches = steps_per_epoch_ * accum;  // a last partial accumulation is dropped
   torch::Tensor epoch_loss = torch::zeros({}, torch::TensorOptions(device_).dtype(torch::kFloat64));
@@ -325,6 +331,7 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
   auto window_start = Clock::now();
   // Host time blocked on the loader: the share of step time the device may have idled for data.
   double window_wait_s = 0, epoch_wait_s = 0;
+  double epoch_gap_s = 0;  // the GPU's idle time between steps (DeviceGaps), summed at log points
   epoch_window_loss_min_ = std::numeric_limits<double>::infinity();
   epoch_window_loss_max_ = -std::numeric_limits<double>::infinity();
 
@@ -335,11 +342,13 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
     window_wait_s += wait_s;
     epoch_wait_s += wait_s;
     if (!batch) break;
+    gaps_.batch_arrived();
     if (state_.input_size.empty())  // for softvit eval and predict: what the model was trained on
       state_.input_size = {batch->images.size(1), batch->images.size(2), batch->images.size(3)};
     const bool first_micro = batch_index % accum == 0, last_micro = batch_index % accum == accum - 1;
     if (first_micro) lr_ = schedule_.at(state_.step);
     const torch::Tensor loss = step_->run(*batch, lr_);
+    gaps_.step_done();
     const int64_t n = batch->labels.size(0);
     epoch_loss += loss.detach() * n;
     window_loss += loss.detach() * n;
@@ -369,20 +378,25 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
       const double window_s = std::max(seconds_since(window_start), 1e-9);
       const double img_s = images / window_s;
       const double data_wait = window_wait_s / window_s;
+      const double gap_s = gaps_.take();  // the loss above has synchronised: every event is done
+      epoch_gap_s += gap_s;
+      const std::string gpu_idle =
+          gaps_.active() ? cat(" (GPU idle between steps ", fixed(100 * gap_s / window_s, 1), "%)") : "";
       const int64_t total_steps = steps_per_epoch_ * config_.train.epochs;
       const double done_s = train_seconds_ + seconds_since(epoch_start);
       const double eta =
           done_s / std::max<int64_t>(1, state_.step - first_step_) * (total_steps - state_.step);
       log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " step ", step_in_epoch, "/",
                     steps_per_epoch_, " loss ", fixed(mean_loss, 4), " lr ", lr_, " ", fixed(img_s, 0),
-                    " img/s, data wait ", fixed(100 * data_wait, 1), "%, ETA ", duration(eta)));
+                    " img/s, data wait ", fixed(100 * data_wait, 1), "%", gpu_idle, ", ETA ", duration(eta)));
       if (run_log_)
         run_log_->step({{"epoch", epoch + 1},
                         {"step", state_.step},
                         {"loss", mean_loss},
                         {"lr", lr_},
                         {"img_s", img_s},
-                        {"data_wait", data_wait}});
+                        {"data_wait", data_wait},
+                        {"gpu_idle", gaps_.active() ? nlohmann::json(gap_s / window_s) : nlohmann::json()}});
       window_loss.zero_();
       window_images = 0;
       window_wait_s = 0;
@@ -409,12 +423,14 @@ void Trainer::train_epoch(int64_t epoch, int64_t skip_batches) {
   train_seconds_ += epoch_seconds;
   const int64_t images = epoch_images * dp_->world_size();
   images_seen_ += images;
-  end_epoch(epoch, epoch_seconds, dp_->sum(epoch_loss).item<double>() / std::max<int64_t>(1, images),
-            images / std::max(epoch_seconds, 1e-9), epoch_wait_s / std::max(epoch_seconds, 1e-9));
+  end_epoch(
+      epoch, epoch_seconds, dp_->sum(epoch_loss).item<double>() / std::max<int64_t>(1, images),
+      images / std::max(epoch_seconds, 1e-9), epoch_wait_s / std::max(epoch_seconds, 1e-9),
+      gaps_.active() ? std::optional<double>(epoch_gap_s / std::max(epoch_seconds, 1e-9)) : std::nullopt);
 }
 
 void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, double img_s,
-                        double data_wait) {
+                        double data_wait, std::optional<double> gpu_idle) {
   const auto eval_start = Clock::now();
   EvalResult val, ema_val;
   {
@@ -436,6 +452,7 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
       epoch + 1, train_loss, val.loss, val.top1, lr_, img_s, train_seconds + seconds_since(eval_start)};
   const ValScores scores = val_scores(val), ema_scores = ema_ ? val_scores(ema_val) : ValScores{};
   nlohmann::json extra = {{"val_top5", val.top5}, {"step", state_.step}, {"data_wait", data_wait}};
+  if (gpu_idle) extra["gpu_idle"] = *gpu_idle;
   extra.update({{"val_split", config_.data.val_split},
                 {"val_n", val.n},
                 {"val_on_test_split", validates_on_test(config_.data)}});
@@ -452,8 +469,9 @@ void Trainer::end_epoch(int64_t epoch, double train_seconds, double train_loss, 
   log::info(cat("epoch ", epoch + 1, "/", config_.train.epochs, " done: train loss ", fixed(train_loss, 4),
                 ", val loss ", fixed(val.loss, 4), ", val top-1 ", fixed(100 * val.top1, 2), "%",
                 ema_ ? cat(", EMA top-1 ", fixed(100 * ema_val.top1, 2), "%") : std::string(), ", ",
-                fixed(img_s, 0), " img/s (data wait ", fixed(100 * data_wait, 1), "%), ",
-                duration(summary.seconds)));
+                fixed(img_s, 0), " img/s (data wait ", fixed(100 * data_wait, 1), "%",
+                gpu_idle ? cat(", GPU idle between steps ", fixed(100 * *gpu_idle, 1), "%") : std::string(),
+                "), ", duration(summary.seconds)));
   result_.final_val_top1 = val.top1;
   if (collapse_guard_) check_collapse(epoch, train_loss, val);
 

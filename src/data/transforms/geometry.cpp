@@ -56,6 +56,7 @@ class Resize : public Transform {
       : size_(size), shorter_side_(shorter_side), interpolation_(interpolation) {}
 
   bool plans_crop() const override { return true; }
+  bool fixed_output_size() const override { return !shorter_side_; }
 
   CropPlan plan(cv::Size image, Rng& rng) const override {
     CropPlan p;
@@ -128,6 +129,8 @@ class Flip : public Transform {
   void apply(cv::Mat& image, Rng& rng) const override {
     if (rng.chance(p_)) cv::flip(image, image, code_);  // in place: the pipeline owns the pixels
   }
+  bool is_hflip() const override { return code_ == 1; }
+  bool draw_hflip(Rng& rng) const override { return rng.chance(p_); }
 
  private:
   double p_;

@@ -25,6 +25,7 @@ class Pipeline {
 
   const std::optional<ErasingOptions>& erasing() const { return erasing_; }
   size_t size() const { return steps_.size(); }
+  const std::vector<TransformPtr>& steps() const { return steps_; }
 
  private:
   std::vector<TransformPtr> steps_;

@@ -18,6 +18,7 @@ class RandomResizedCrop : public Transform {
       : size_(size), scale_(scale), ratio_(ratio), interpolation_(interpolation) {}
 
   bool plans_crop() const override { return true; }
+  bool fixed_output_size() const override { return true; }
 
   CropPlan plan(cv::Size image, Rng& rng) const override {
     CropPlan plan;

@@ -30,6 +30,13 @@ class Transform {
   virtual CropPlan plan(cv::Size size, Rng& rng) const { return {}; }
   virtual void apply_planned(cv::Mat& cropped, const CropPlan& plan) const {}
 
+  // What the GPU decode path (data.decode: gpu, data/gpu_decode/device_plan.h) can run on the
+  // device in place of apply(): a planned crop whose output size does not depend on the image,
+  // and a horizontal flip, whose draw draw_hflip() makes exactly as apply() would.
+  virtual bool fixed_output_size() const { return false; }
+  virtual bool is_hflip() const { return false; }
+  virtual bool draw_hflip(Rng& rng) const { return false; }
+
   std::string spec;  // the text it was made from, for messages
 };
 
