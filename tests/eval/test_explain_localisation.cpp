@@ -6,10 +6,10 @@
 // must peak in the square or within one patch (4 px) of it in at least 90% of them, for every
 // seed's model of both kinds; and class 0's map must differ from class 1's. The method required is
 // the default, integrated gradients (64 steps); the other methods offered, except SmoothGrad, are
-// printed beside it. The recipe was chosen on development seeds 10-15 (today's recipe, 6 epochs at
-// lr 1e-3, left half of the SOFT ViTs there below 95% accuracy) and then run once on these seeds,
-// on 2026-12-08 (2 CPU cores): 100% at every seed for both models. docs/explain.md,
-// "Localisation", has every method's figures, the development seeds
+// printed beside it. The recipe was chosen on development seeds 10-15 (the earlier one, 6 epochs
+// at lr 1e-3, left half of the SOFT ViTs there below 95% accuracy) and then run once on these
+// seeds, on 2026-12-08 (2 CPU cores): 100% at every seed for both models; 73 s for both on idle
+// cores. docs/explain.md, "Localisation", has every method's figures, the development seeds
 // (test_explain_localisation_dev.cpp) and the times.
 #include <chrono>
 #include <ctime>
