@@ -5,6 +5,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -45,21 +46,37 @@ inline SquareData square_data(int64_t n, uint64_t seed) {
   return d;
 }
 
-// Trains `model` with AdamW (lr 1e-3, cosine to 0) on `data`; returns the seconds it took.
-inline double train_on(Model& model, const SquareData& data, int64_t epochs, int64_t batch = 64) {
+// How the localisation tests train: AdamW (weight decay 0.05), batch 64, the lr rising linearly
+// over the first `warmup_epochs` (none by default) and then falling to 0 on a cosine.
+struct TrainRecipe {
+  int64_t epochs = 6;
+  double lr = 1e-3;
+  int64_t warmup_epochs = 0;
+  int64_t batch = 64;
+};
+
+// The lr of `step` out of `steps`, `warmup` of them warm-up.
+inline double recipe_lr(double peak, int64_t step, int64_t steps, int64_t warmup) {
+  if (step < warmup) return peak * static_cast<double>(step + 1) / static_cast<double>(warmup);
+  return peak * 0.5 *
+         (1 + std::cos(std::acos(-1.0) * static_cast<double>(step - warmup) /
+                       static_cast<double>(steps - warmup)));
+}
+
+// Trains `model` on `data` by `recipe`; returns the seconds it took.
+inline double train_on(Model& model, const SquareData& data, const TrainRecipe& recipe) {
   const auto start = std::chrono::steady_clock::now();
-  torch::optim::AdamW optimiser(model.parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(0.05));
+  torch::optim::AdamW optimiser(model.parameters(), torch::optim::AdamWOptions(recipe.lr).weight_decay(0.05));
   model.train();
-  const int64_t n = data.images.size(0), steps = epochs * ((n + batch - 1) / batch);
+  const int64_t n = data.images.size(0), batch = recipe.batch, per_epoch = (n + batch - 1) / batch;
+  const int64_t steps = recipe.epochs * per_epoch, warmup = recipe.warmup_epochs * per_epoch;
   int64_t step = 0;
-  for (int64_t e = 0; e < epochs; ++e) {
+  for (int64_t e = 0; e < recipe.epochs; ++e) {
     const auto order = torch::randperm(n, torch::kLong);
     for (int64_t i = 0; i < n; i += batch, ++step) {
       const auto index = order.narrow(0, i, std::min(batch, n - i));
-      const double lr =
-          1e-3 * 0.5 *
-          (1 + std::cos(std::acos(-1.0) * static_cast<double>(step) / static_cast<double>(steps)));
-      for (auto& group : optimiser.param_groups()) group.options().set_lr(lr);
+      for (auto& group : optimiser.param_groups())
+        group.options().set_lr(recipe_lr(recipe.lr, step, steps, warmup));
       optimiser.zero_grad();
       const auto loss = torch::nn::functional::cross_entropy(
           model.forward(data.images.index_select(0, index)), data.labels.index_select(0, index));

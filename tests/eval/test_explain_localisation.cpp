@@ -1,14 +1,15 @@
 // Do the heat maps point at the evidence? A softmax ViT and a SOFT ViT are trained on CPU on
 // images whose class is decided only by a small bright square at a random place: class 1 has one,
-// class 0 is the noise alone (square_data.h). Each model is trained from 3 fixed seeds (0, 1, 2),
-// and every seed's model must be more than 95% accurate on held-out images. On the held-out images
-// with a square, class 1's map must peak in the square or within one patch (4 px) of it in at least
-// 90% of them: for each seed's softmax ViT, and for the SOFT ViT pooled over the seeds (two of its
-// seeds stay below 90% on their own); and class 0's map must differ from class 1's. The method
-// required is the default, integrated gradients (64 steps), for both models; the other methods
-// offered, except SmoothGrad, are printed beside it. Measured on 2026-12-07 (2 CPU cores): softmax
-// ViT 100% at every seed; SOFT ViT 88.6, 88.6, 100% (pooled 92.4%, 460 of 498). docs/explain.md,
-// "Localisation", has every method's figures, the development seeds
+// class 0 is the noise alone (square_data.h). Each model is trained from 3 fixed seeds (20, 21,
+// 22) by one recipe (12 epochs, lr 2e-3 with a one-epoch warm-up), and every seed's model must be
+// more than 95% accurate on held-out images. On the held-out images with a square, class 1's map
+// must peak in the square or within one patch (4 px) of it in at least 90% of them, for every
+// seed's model of both kinds; and class 0's map must differ from class 1's. The method required is
+// the default, integrated gradients (64 steps); the other methods offered, except SmoothGrad, are
+// printed beside it. The recipe was chosen on development seeds 10-15 (the earlier one, 6 epochs
+// at lr 1e-3, left half of the SOFT ViTs there below 95% accuracy) and then run once on these
+// seeds, on 2026-12-08 (2 CPU cores): 100% at every seed for both models; 73 s for both on idle
+// cores. docs/explain.md, "Localisation", has every method's figures, the development seeds
 // (test_explain_localisation_dev.cpp) and the times.
 #include <chrono>
 #include <ctime>
@@ -30,7 +31,11 @@ using namespace softvit::testing;
 namespace {
 
 constexpr int64_t kPatch = 4;
-const std::vector<uint64_t> kTrainingSeeds = {0, 1, 2};
+// Seeds that neither the development runs (10-15) nor an earlier version of this test (0-2) used.
+const std::vector<uint64_t> kTrainingSeeds = {20, 21, 22};
+// Chosen on the development seeds (docs/explain.md): the earlier recipe (6 epochs, lr 1e-3) left
+// half of the SOFT ViTs there below the 95% precondition.
+const TrainRecipe kRecipe{12, 2e-3, 1};  // epochs, peak lr, warm-up epochs
 
 // How many maps peak at their image's square (within one patch).
 int64_t localised(const torch::Tensor& maps, const std::vector<Square>& squares) {
@@ -45,9 +50,8 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 // Trains a model of `attention` from each training seed, prints where each method offered for it
-// peaks, and checks what the issue asks of `required`'s maps pooled over the seeds and, with
-// per_seed, for every seed's model on its own.
-void check_localisation(const std::string& attention, ExplainMethod required, bool per_seed) {
+// peaks, and checks what the issue asks of `required`'s maps for every seed's model on its own.
+void check_localisation(const std::string& attention, ExplainMethod required) {
   const SquareData train = square_data(1500, 11), held_out = square_data(300, 12);
   const auto [images, squares] = with_squares(held_out);  // where class 1's evidence is
   const int64_t n = images.size(0);
@@ -64,7 +68,7 @@ void check_localisation(const std::string& attention, ExplainMethod required, bo
     torch::manual_seed(seed);
     auto model = square_model(attention);
     const std::clock_t cpu_start = std::clock();  // CPU time too: the machine may be shared
-    const double seconds = train_on(*model, train, 6);
+    const double seconds = train_on(*model, train, kRecipe);
     const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     const double acc = accuracy(*model, held_out);
     std::cout << attention << " ViT, seed " << seed << ": trained in " << seconds << " s (" << cpu
@@ -83,7 +87,7 @@ void check_localisation(const std::string& attention, ExplainMethod required, bo
       CHECK(maps.min().item<float>() >= 0.0f);
       CHECK(maps.max().item<float>() <= 1.0f);
       if (method != required) continue;
-      if (per_seed) CHECK(static_cast<double>(hit) >= 0.90 * static_cast<double>(n));
+      CHECK(static_cast<double>(hit) >= 0.90 * static_cast<double>(n));
       // The map is that of the class asked for: class 0's evidence is another map.
       const auto other = explain_images(*model, images, class_0, method).maps;
       const auto difference = (maps - other).abs().flatten(1).amax(1);
@@ -91,20 +95,17 @@ void check_localisation(const std::string& attention, ExplainMethod required, bo
     }
   }
   for (const ExplainMethod method : methods)
-    std::cout << attention << " ViT, seeds 0-2 pooled: " << explain_method_name(method) << " " << hits[method]
-              << " of " << scored << " (" << static_cast<double>(hits[method]) / static_cast<double>(scored)
-              << ")\n";
-  CHECK(static_cast<double>(hits[required]) >= 0.90 * static_cast<double>(scored));
+    std::cout << attention << " ViT, seeds 20-22 pooled: " << explain_method_name(method) << " "
+              << hits[method] << " of " << scored << " ("
+              << static_cast<double>(hits[method]) / static_cast<double>(scored) << ")\n";
 }
 
 }  // namespace
 
 TEST_CASE("Integrated gradients of a trained softmax ViT point at the square", "[explain][train]") {
-  check_localisation("softmax", ExplainMethod::integrated_gradients, true);
+  check_localisation("softmax", ExplainMethod::integrated_gradients);
 }
 
 TEST_CASE("Integrated gradients of a trained SOFT ViT point at the square", "[explain][train]") {
-  // Pooled only: two of the three seeds' models stay below 90% on their own (88.6% each), with 16
-  // steps and with 64, and no variant chosen on other seeds lifted them (docs/explain.md).
-  check_localisation("soft", ExplainMethod::integrated_gradients, false);
+  check_localisation("soft", ExplainMethod::integrated_gradients);
 }
