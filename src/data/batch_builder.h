@@ -69,9 +69,6 @@ class BatchBuilder {
   // mixed. Called by one consumer thread.
   Batch finish(PreparedBatch& prepared) const;
 
-  // True when data.decode: gpu runs on the device (false: off, or fallen back to the CPU).
-  bool decodes_on_device() const { return device_decode_; }
-
  private:
   void normalise_into(const cv::Mat& image, float* out) const;
   Batch finish_on_device(PreparedBatch& prepared) const;

@@ -105,6 +105,13 @@ DeviceBatchDecoder::Result DeviceBatchDecoder::run(std::vector<DeviceSample> sam
   else
     result.images = crop_resize_normalise_reference(used, jobs, out.height, out.width, mean255_, std255_,
                                                     torch::kFloat32);
+  if (device_.is_cuda()) {  // the bytes stay until an event after this batch's work has passed
+    while (!in_flight_.empty() && in_flight_.front().second->query()) in_flight_.pop_front();
+    c10::impl::VirtualGuardImpl guard(c10::DeviceType::CUDA);
+    auto done = std::make_unique<c10::Event>(c10::DeviceType::CUDA);
+    done->record(guard.getStream(device_));
+    in_flight_.emplace_back(std::move(samples), std::move(done));
+  }
   return result;
 }
 
